@@ -1,0 +1,164 @@
+// ECR repository + the image deployed from it (S1, S2, S3). Consumers deploy `ref` (repo@sha256:…), never
+// a tag: a new build changes the digest and rolls out; an unchanged build keeps it and nothing moves.
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import type { ImageConfig } from "../config";
+
+export interface AppImageArgs {
+  /** ECR repository name, e.g. "ragstream-web". */
+  readonly repositoryName: string;
+  /** Images the lifecycle policy keeps. @default 10 */
+  readonly keepImages?: number;
+  /** Build settings, or an existing image to deploy instead of building. */
+  readonly image: ImageConfig;
+  /** Tag for this build besides "latest" (the git commit SHA; see sourceTag.ts). */
+  readonly sourceTag: string;
+}
+
+/** Tag of the registry build cache; the lifecycle policy never expires it. */
+export const CACHE_TAG = "buildcache";
+
+/**
+ * Lifecycle policy: keep the newest `keep` images. The cache manifest is matched first by a rule of its own,
+ * so the "any" rule can never expire it (ECR: an image matched by a higher-priority rule is not evaluated by
+ * lower ones).
+ */
+export function lifecyclePolicy(keep: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: "Keep the build cache manifest",
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [CACHE_TAG],
+          countType: "imageCountMoreThan",
+          countNumber: 1,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the ${keep} newest images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** Splits "acct.dkr.ecr.region.amazonaws.com/repo:tag" into its parts; undefined when not an ECR tag reference. */
+export function parseEcrTagRef(
+  uri: string,
+): { registryId: string; region: string; repository: string; tag: string } | undefined {
+  const m =
+    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+):([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(
+      uri,
+    );
+  return m ? { registryId: m[1], region: m[2], repository: m[3], tag: m[4] } : undefined;
+}
+
+export class AppImage extends pulumi.ComponentResource {
+  public readonly repositoryUrl: pulumi.Output<string>;
+  public readonly repositoryArn: pulumi.Output<string>;
+  public readonly repositoryName: pulumi.Output<string>;
+  /** "sha256:…" of the deployed image. */
+  public readonly digest: pulumi.Output<string>;
+  /** Immutable reference `repo@sha256:…`; deploy this, never a tag. */
+  public readonly ref: pulumi.Output<string>;
+  /** The source tag pushed besides "latest". */
+  public readonly tag: string;
+
+  constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ferry:registry:AppImage", name, {}, opts);
+    this.tag = args.sourceTag;
+
+    const repo = new aws.ecr.Repository(
+      `${name}-repo`,
+      {
+        name: args.repositoryName,
+        // "latest" moves on every build; deployments use digests, so tag immutability buys nothing here.
+        imageTagMutability: "MUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+      },
+      { parent: this },
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      { repository: repo.name, policy: lifecyclePolicy(args.keepImages ?? 10) },
+      { parent: this },
+    );
+    this.repositoryUrl = repo.repositoryUrl;
+    this.repositoryArn = repo.arn;
+    this.repositoryName = repo.name;
+
+    if (args.image.kind === "build") {
+      const built = this.build(name, repo, args.image, args.sourceTag);
+      this.digest = built.digest;
+      this.ref = pulumi.interpolate`${repo.repositoryUrl}@${built.digest}`;
+    } else {
+      const resolved = this.resolveExisting(args.image.uri);
+      this.digest = resolved.digest;
+      this.ref = resolved.ref;
+    }
+
+    this.registerOutputs({ repositoryUrl: this.repositoryUrl, digest: this.digest, ref: this.ref });
+  }
+
+  private build(
+    name: string,
+    repo: aws.ecr.Repository,
+    image: Extract<ImageConfig, { kind: "build" }>,
+    sourceTag: string,
+  ): dockerBuild.Image {
+    // Short-lived ECR credentials for the build's push; the provider keeps them in memory only.
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+    const registry = repo.repositoryUrl.apply((url) => url.split("/")[0]);
+    const cacheRef = pulumi.interpolate`${repo.repositoryUrl}:${CACHE_TAG}`;
+    return new dockerBuild.Image(
+      `${name}-image`,
+      {
+        context: { location: image.context },
+        dockerfile: { location: image.dockerfile },
+        platforms: [image.platform],
+        target: image.target,
+        buildArgs: image.buildArgs,
+        tags: [
+          pulumi.interpolate`${repo.repositoryUrl}:${sourceTag}`,
+          pulumi.interpolate`${repo.repositoryUrl}:latest`,
+        ],
+        push: true,
+        buildOnPreview: image.buildOnPreview,
+        registries: [{ address: registry, username: auth.userName, password: auth.password }],
+        // ECR accepts registry caches only as an image manifest with OCI media types.
+        cacheFrom: [{ registry: { ref: cacheRef } }],
+        cacheTo: [{ registry: { ref: cacheRef, imageManifest: true, ociMediaTypes: true, mode: "max" } }],
+        labels: { "org.opencontainers.image.revision": sourceTag },
+      },
+      { parent: this },
+    );
+  }
+
+  private resolveExisting(uri: string): { digest: pulumi.Output<string>; ref: pulumi.Output<string> } {
+    const at = uri.indexOf("@sha256:");
+    if (at >= 0) return { digest: pulumi.output(uri.slice(at + 1)), ref: pulumi.output(uri) };
+    const ecr = parseEcrTagRef(uri);
+    if (ecr) {
+      // Pin the tag to its digest now, so the deployment is immutable even if the tag moves later.
+      const found = aws.ecr.getImageOutput(
+        { registryId: ecr.registryId, repositoryName: ecr.repository, imageTag: ecr.tag },
+        { parent: this },
+      );
+      const repoUrl = uri.slice(0, uri.lastIndexOf(":"));
+      return { digest: found.imageDigest, ref: pulumi.interpolate`${repoUrl}@${found.imageDigest}` };
+    }
+    void pulumi.log.warn(
+      `image.uri "${uri}" is not in ECR and has no digest: it is deployed by tag, so a re-pushed tag will ` +
+        `not roll out. Pin it as "<repo>@sha256:<digest>" to make deployments immutable.`,
+      this,
+    );
+    return { digest: pulumi.output(""), ref: pulumi.output(uri) };
+  }
+}

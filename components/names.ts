@@ -1,0 +1,37 @@
+// One place that turns the stack prefix into AWS physical names within each service's length limit.
+import { createHash } from "node:crypto";
+
+/** Common AWS limits, so call sites name the rule rather than a number. */
+export const NAME_LIMITS = {
+  targetGroup: 32,
+  loadBalancer: 32,
+  iamRole: 64,
+  ecsCluster: 255,
+  logGroup: 512,
+  ssmParameter: 1011,
+} as const;
+
+export function shortHash(text: string, length = 6): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/**
+ * `${base}-${suffix}` when it fits in `maxLength`; otherwise the base is cut and a hash of the full name is
+ * inserted, so two long bases that share a beginning still get different names. Deterministic: the same
+ * inputs give the same name on every run. Never ends in a hyphen (AWS rejects that for LB/TG names).
+ */
+export function physicalName(base: string, suffix: string, maxLength: number): string {
+  const full = suffix ? `${base}-${suffix}` : base;
+  if (full.length <= maxLength) return full;
+  const hash = shortHash(full);
+  const tail = suffix ? `-${hash}-${suffix}` : `-${hash}`;
+  if (tail.length >= maxLength)
+    throw new Error(`name suffix "${suffix}" cannot fit in ${maxLength} characters`);
+  const cut = base.slice(0, maxLength - tail.length).replace(/-+$/, "");
+  return `${cut}${tail}`;
+}
+
+/** The prefix every resource of a stack derives its names from. */
+export function stackPrefix(appName: string, stack: string): string {
+  return `${appName}-${stack}`;
+}

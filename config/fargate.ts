@@ -1,0 +1,177 @@
+// `ferry:fargate`: settings of the HA Fargate topology (requirements P1–P11).
+import { z } from "zod";
+import { bool, cidr, email, envName, int, port } from "./fields";
+
+/** CPU units → allowed memory (MiB) for Fargate. AWS rejects any other pair. */
+export const FARGATE_SIZES: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+/** Retention periods CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * How the container checks itself. Slim Python images have no curl or wget, so the default probes the health
+ * path with Python's standard library; "none" leaves health to the load balancer (e.g. distroless images).
+ */
+export const CONTAINER_PROBES = ["python", "curl", "wget", "none"] as const;
+export type ContainerProbe = (typeof CONTAINER_PROBES)[number];
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+export const fargateSchema = z
+  .strictObject({
+    /** ECS cluster name. @default "<app.name>-cluster" */
+    clusterName: z
+      .string({ error: "a cluster name: 1-255 letters, digits, hyphens, underscores" })
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, {
+        error: "a cluster name: 1-255 letters, digits, hyphens, underscores",
+      })
+      .optional(),
+    /** Existing VPC; needs `subnetIds` (public subnets in at least two AZs). Default: a new VPC. */
+    vpcId: z
+      .string({ error: 'a VPC id such as "vpc-0123456789abcdef0"' })
+      .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'a VPC id such as "vpc-0123456789abcdef0"' })
+      .optional(),
+    subnetIds: z
+      .array(
+        z
+          .string({ error: 'a subnet id such as "subnet-0123456789abcdef0"' })
+          .regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as "subnet-0123456789abcdef0"' }),
+        { error: "a list of subnet ids" },
+      )
+      .optional(),
+    /** CIDR of the VPC the program creates when `vpcId` is unset (/16 to /24; one public subnet per AZ). */
+    vpcCidr: cidr().default("10.0.0.0/16"),
+    /** Availability Zones for the new VPC's public subnets (an ALB needs two). */
+    azCount: int(2, 6, "a number of Availability Zones: an integer").default(2),
+    desiredCount: int(1, 100, "a task count: an integer").default(2),
+    minCount: int(1, 100, "a task count: an integer").default(2),
+    maxCount: int(1, 100, "a task count: an integer").default(10),
+    /** Target average CPU % for scaling. */
+    cpuTarget: int(10, 95, "a CPU percentage: an integer").default(70),
+    scaleOutCooldown: int(0, 3600, "seconds: an integer").default(60),
+    scaleInCooldown: int(0, 3600, "seconds: an integer").default(300),
+    /** Capacity provider strategy: `onDemandBase` tasks on FARGATE, the rest split by weight. */
+    capacity: z
+      .strictObject({
+        onDemandBase: int(0, 100, "a task count: an integer").default(1),
+        onDemandWeight: int(0, 1000, "a weight: an integer").default(0),
+        spotWeight: int(0, 1000, "a weight: an integer").default(1),
+      })
+      .default({ onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 }),
+    healthCheckGraceSeconds: int(0, 2147483647, "seconds: an integer").default(60),
+    /** How long `pulumi up` waits for the service to reach steady state. */
+    deployTimeoutMinutes: int(5, 120, "minutes: an integer").default(20),
+    /** ECS Exec (`aws ecs execute-command`); adds SSM messages permissions to the task role. */
+    ecsExec: bool().default(false),
+    /** Alarms; the SNS topic exists either way, the e-mail subscription only when `email` is set. */
+    alarms: z
+      .strictObject({
+        email: email().optional(),
+        /** Target 5xx responses as % of requests (over 1-minute periods) that raise the error-rate alarm. */
+        errorRatePercent: int(1, 100, "a percentage: an integer").default(5),
+        /** Average target response time (seconds) that raises the latency alarm. */
+        latencySeconds: int(1, 60, "seconds: an integer").default(5),
+      })
+      .default({ errorRatePercent: 5, latencySeconds: 5 }),
+    /** Log group of the container's stdout/stderr. @default "/ecs/<app.name>" */
+    logGroupName: z
+      .string({ error: 'a log group name such as "/ecs/my-app"' })
+      .regex(/^[A-Za-z0-9_./#-]{1,512}$/, {
+        error: 'a log group name such as "/ecs/my-app" (letters, digits, _ - / . #)',
+      })
+      .optional(),
+    logRetentionDays: z
+      .number({ error: `a retention CloudWatch Logs accepts: one of ${LOG_RETENTION_DAYS.join(", ")}` })
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        error: `a retention CloudWatch Logs accepts: one of ${LOG_RETENTION_DAYS.join(", ")}`,
+      })
+      .default(7),
+    /** The container's own health check (the ALB checks the same path independently). */
+    containerHealthCheck: z
+      .strictObject({
+        probe: z.enum(CONTAINER_PROBES, { error: `one of ${CONTAINER_PROBES.join(", ")}` }).default("python"),
+        /** Failures during this time after start do not count. */
+        startPeriodSeconds: int(0, 300, "seconds: an integer").default(30),
+      })
+      .default({ probe: "python", startPeriodSeconds: 30 }),
+    /** Mount the root filesystem read-only (a writable /tmp is mounted). Incompatible with ecsExec. */
+    readonlyRootFilesystem: bool().default(false),
+    /** ALB cookie stickiness: apps that keep per-user state in process memory (Streamlit sessions) need it. */
+    stickySessions: bool().default(false),
+    /** Env var that receives the public URL (https://<fqdn>, or http://<ALB DNS name> without a domain). */
+    appUrlEnvVar: z.string().regex(envName, { error: "an environment variable name" }).optional(),
+    /** Outbound rules for tasks beyond HTTPS (443) to anywhere, e.g. a database port. */
+    extraEgress: z
+      .array(
+        z.strictObject({
+          port: port(),
+          cidr: cidr(),
+          description: z.string({ error: "a short description" }).optional(),
+        }),
+        { error: "a list of { port, cidr } rules" },
+      )
+      .default([]),
+  })
+  .superRefine((f, ctx) => {
+    if (f.minCount > f.maxCount)
+      ctx.addIssue({ code: "custom", path: ["minCount"], message: `at most maxCount (${f.maxCount})` });
+    if (f.desiredCount < f.minCount || f.desiredCount > f.maxCount)
+      ctx.addIssue({
+        code: "custom",
+        path: ["desiredCount"],
+        message: `between minCount (${f.minCount}) and maxCount (${f.maxCount})`,
+      });
+    if (f.capacity.spotWeight > 0 && f.capacity.onDemandBase < 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity", "onDemandBase"],
+        message: "at least 1 when spotWeight > 0, so a Spot interruption never takes every task",
+      });
+    if (f.capacity.spotWeight === 0 && f.capacity.onDemandWeight === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacity", "onDemandWeight"],
+        message: "greater than 0 when spotWeight is 0, or no task beyond the base can be placed",
+      });
+    if ((f.vpcId === undefined) !== (f.subnetIds === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [f.vpcId === undefined ? "vpcId" : "subnetIds"],
+        message: "vpcId and subnetIds set together (an existing VPC needs its public subnets named)",
+      });
+    const prefixLength = Number(f.vpcCidr.split("/")[1]);
+    if (f.vpcId === undefined && (prefixLength < 16 || prefixLength > 24))
+      ctx.addIssue({
+        code: "custom",
+        path: ["vpcCidr"],
+        message: "a VPC CIDR from /16 to /24 (AWS allows /16 to /28; the program cuts one subnet per AZ out of it)",
+      });
+    if (f.readonlyRootFilesystem && f.ecsExec)
+      ctx.addIssue({
+        code: "custom",
+        path: ["readonlyRootFilesystem"],
+        message: "false while ecsExec is true (the ECS Exec agent writes to the container filesystem)",
+      });
+    if (f.subnetIds !== undefined && f.subnetIds.length < 2)
+      ctx.addIssue({
+        code: "custom",
+        path: ["subnetIds"],
+        message: "at least two subnets in different Availability Zones (an ALB needs two)",
+      });
+  });
+
+export type FargateConfig = z.output<typeof fargateSchema>;

@@ -1,0 +1,234 @@
+// The whole stack config as one schema. Keys are the full Pulumi config keys ("ferry:app", "aws:region"),
+// so an issue's path is already the name a person types in `pulumi config set`.
+import { z } from "zod";
+import { ciSchema } from "./ci";
+import { demoSchema } from "./demo";
+import { FARGATE_SIZES as FARGATE_MEMORY, fargateSchema } from "./fargate";
+import { AWS_REGIONS, awsAccountId, bool, domain, envName, int, port, recordName } from "./fields";
+
+export const TOPOLOGIES = ["ec2-demo", "fargate-ha"] as const;
+export type Topology = (typeof TOPOLOGIES)[number];
+
+/** Env var names that must come from `app.secrets`, never from plain `app.env`. */
+export const SECRET_LOOKING_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|ACCESS_KEY)/i;
+
+const secretSourceSchema = z
+  .strictObject({
+    /** Existing SSM parameter (SecureString), by name ("/app/prod/KEY"). */
+    ssmParameter: z
+      .string({ error: 'an SSM parameter name starting with "/"' })
+      .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, { error: 'an SSM parameter name such as "/app/prod/API_KEY"' })
+      .optional(),
+    /** Existing Secrets Manager secret, by name or full ARN. */
+    secretsManager: z
+      .string({ error: "a Secrets Manager secret name or ARN" })
+      .regex(/^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/, {
+        error: 'a Secrets Manager secret name such as "app/api-key", or its ARN',
+      })
+      .optional(),
+    /** A secret stack config key in this project (`pulumi config set --secret <key> <value>`). */
+    fromConfig: z
+      .string({ error: "the name of a secret config key in this project, such as openaiApiKey" })
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+        error: "the name of a secret config key in this project, such as openaiApiKey",
+      })
+      .optional(),
+    /** Customer-managed KMS key that encrypts the secret; readers get kms:Decrypt on it. */
+    kmsKeyArn: z
+      .string({ error: "a KMS key ARN" })
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
+        error: 'a KMS key ARN such as "arn:aws:kms:us-east-1:123456789012:key/<uuid>"',
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    const set = [s.ssmParameter, s.secretsManager, s.fromConfig].filter((v) => v !== undefined).length;
+    if (set !== 1)
+      ctx.addIssue({ code: "custom", message: "exactly one of ssmParameter, secretsManager, fromConfig" });
+  });
+
+const appSchema = z
+  .strictObject({
+    /** Short app name: prefixes every resource name. */
+    name: z
+      .string({ error: "a name of 2-40 lower-case letters, digits and hyphens, starting with a letter" })
+      .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, {
+        error: "a name of 2-40 lower-case letters, digits and hyphens, starting with a letter",
+      }),
+    /** Port the container listens on. */
+    port: port().default(8501),
+    /** HTTP path that answers 200 when the app is healthy. */
+    healthPath: z
+      .string({ error: 'a path starting with "/", such as "/health"' })
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, { error: 'a path starting with "/", such as "/health"' })
+      .default("/_stcore/health"),
+    /** Plain environment variables (numbers and booleans are passed as strings). */
+    env: z
+      .record(
+        z.string().regex(envName, { error: "environment variable names of letters, digits, underscores" }),
+        z.union([z.string(), z.number(), z.boolean()], { error: "a string, number or boolean" }),
+        { error: 'a map of NAME: value, such as { API_BASE_URL: "https://..." }' },
+      )
+      .default({}),
+    /** Secret environment variables by name → where the value lives. */
+    secrets: z
+      .record(
+        z.string().regex(envName, { error: "environment variable names of letters, digits, underscores" }),
+        secretSourceSchema,
+        { error: "a map of NAME: { ssmParameter | secretsManager | fromConfig }" },
+      )
+      .default({}),
+    /** Fargate task CPU units / memory MiB (the EC2 demo sizes by instance type instead). */
+    cpu: int(256, 16384, "CPU units: an integer").default(512),
+    memory: int(512, 122880, "memory in MiB: an integer").default(1024),
+    /** Optional S3 bucket for the app's data; its name reaches the app as `envVar`. */
+    dataBucket: z
+      .strictObject({
+        name: z
+          .string({ error: "an S3 bucket name" })
+          .regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+            error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
+          })
+          .optional(),
+        envVar: z.string().regex(envName, { error: "an environment variable name" }).default("S3_BUCKET"),
+      })
+      .optional(),
+  })
+  .superRefine((app, ctx) => {
+    for (const name of Object.keys(app.env)) {
+      if (SECRET_LOOKING_NAME.test(name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", name],
+          message: `no plain value for a secret-looking name; move it to app.secrets.${name}`,
+        });
+      if (name in app.secrets)
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", name],
+          message: "a name not also listed in app.secrets",
+        });
+    }
+  });
+
+const imageSchema = z
+  .strictObject({
+    /** Use an image built elsewhere: "registry/repo:tag" or "registry/repo@sha256:<64 hex>". */
+    uri: z
+      .string({ error: 'an image reference such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"' })
+      .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, {
+        error:
+          'an image reference with a tag or digest, such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"',
+      })
+      .optional(),
+    /** Build context, relative to the project root. @default "./app" */
+    context: z.string({ error: "a directory relative to the project root" }).optional(),
+    /** Dockerfile, relative to the context. @default "Dockerfile" */
+    dockerfile: z.string({ error: "a file path relative to the build context" }).optional(),
+    /** Target platform: must match the compute (Fargate Spot and t3 are x86). @default "linux/amd64" */
+    platform: z.enum(["linux/amd64", "linux/arm64"], { error: '"linux/amd64" or "linux/arm64"' }).optional(),
+    buildArgs: z
+      .record(z.string(), z.string({ error: "string values" }), { error: "a map of NAME: value" })
+      .optional(),
+    /** Multi-stage target to build. */
+    target: z.string({ error: "a stage name" }).optional(),
+    /** Build (not push) during `pulumi preview`, so a broken Dockerfile fails the PR. @default true */
+    buildOnPreview: bool().optional(),
+  })
+  .superRefine((img, ctx) => {
+    if (img.uri === undefined) return;
+    for (const k of ["context", "dockerfile", "platform", "buildArgs", "target", "buildOnPreview"] as const)
+      if (img[k] !== undefined)
+        ctx.addIssue({ code: "custom", path: [k], message: "unset when image.uri names an existing image" });
+  });
+
+const registrySchema = z.strictObject({
+  /** ECR repository name. @default app.name */
+  name: z
+    .string({ error: "an ECR repository name" })
+    .regex(/^(?=.{2,256}$)[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+      error: 'an ECR repository name such as "ragstream-web" (lower-case, digits, . _ - /)',
+    })
+    .optional(),
+  /** How many images the lifecycle policy keeps. */
+  keepImages: int(1, 1000, "an image count: an integer").default(10),
+});
+
+const dnsSchema = z.strictObject({
+  /** Route 53 hosted zone's domain (the zone must already exist in this account). */
+  domain: domain(),
+  /** Record in that zone. @default app.name; "@" = the apex. */
+  record: recordName().optional(),
+});
+
+export const rootSchema = z
+  .strictObject({
+    "aws:region": z.enum(AWS_REGIONS, {
+      error: 'an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)',
+    }),
+    "aws:allowedAccountIds": z
+      .array(awsAccountId(), { error: 'a list with this stack\'s account id, such as ["123456789012"]' })
+      .min(1, { error: 'a list with this stack\'s account id, such as ["123456789012"]' }),
+    "ferry:topology": z.enum(TOPOLOGIES, { error: '"ec2-demo" or "fargate-ha"' }),
+    "ferry:app": appSchema,
+    "ferry:image": imageSchema.default({}),
+    "ferry:registry": registrySchema.default({ keepImages: 10 }),
+    "ferry:dns": dnsSchema.optional(),
+    "ferry:demo": demoSchema.optional(),
+    "ferry:fargate": fargateSchema.optional(),
+    "ferry:ci": ciSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const topology = c["ferry:topology"];
+    const wrongBlock = topology === "ec2-demo" ? "ferry:fargate" : "ferry:demo";
+    if (c[wrongBlock] !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [wrongBlock],
+        message: `no ${wrongBlock} block with topology "${topology}" (it would be ignored)`,
+      });
+
+    const platform = c["ferry:image"].platform ?? "linux/amd64";
+    if (topology === "ec2-demo") {
+      const type = c["ferry:demo"]?.instanceType ?? "t3.small";
+      const arm = /^[a-z]+\d+[a-z]*g[a-z]*\./.test(type);
+      if (c["ferry:image"].uri === undefined && arm !== (platform === "linux/arm64"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["ferry:image", "platform"],
+          message: `"${arm ? "linux/arm64" : "linux/amd64"}" to run on instance type ${type}`,
+        });
+    } else {
+      const { cpu, memory } = c["ferry:app"];
+      const allowed = FARGATE_MEMORY[cpu];
+      if (!allowed)
+        ctx.addIssue({
+          code: "custom",
+          path: ["ferry:app", "cpu"],
+          message: `a Fargate CPU size: one of ${Object.keys(FARGATE_MEMORY).join(", ")}`,
+        });
+      else if (!allowed.includes(memory))
+        ctx.addIssue({
+          code: "custom",
+          path: ["ferry:app", "memory"],
+          message: `a memory size Fargate allows with cpu ${cpu}: ${rangeText(allowed)}`,
+        });
+      const spot = c["ferry:fargate"]?.capacity.spotWeight ?? 1;
+      if (spot > 0 && platform === "linux/arm64")
+        ctx.addIssue({
+          code: "custom",
+          path: ["ferry:image", "platform"],
+          message:
+            '"linux/amd64" while Fargate Spot is used (Spot runs x86 only; set capacity.spotWeight 0 for arm64)',
+        });
+    }
+  });
+
+function rangeText(values: number[]): string {
+  if (values.length <= 4) return values.join(", ");
+  const step = values[1] - values[0];
+  return `${values[0]} to ${values[values.length - 1]} in steps of ${step}`;
+}
+
+export type RawConfig = z.input<typeof rootSchema>;
+export type ParsedConfig = z.output<typeof rootSchema>;

@@ -1,0 +1,22 @@
+// Picks the topology from config and returns the stack outputs.
+import type * as pulumi from "@pulumi/pulumi";
+import { loadConfig, type FerryConfig } from "../config";
+import { deployDemo } from "./demo";
+import { deployFargate } from "./fargate";
+import { createProvider, createShared } from "./shared";
+
+export type StackOutputs = Record<string, pulumi.Output<unknown> | string>;
+
+export function deploy(cfg: FerryConfig): StackOutputs {
+  const provider = createProvider(cfg);
+  const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
+  const shared = createShared(cfg, opts);
+  const outputs =
+    cfg.topology === "ec2-demo" ? deployDemo(cfg, shared, opts) : deployFargate(cfg, shared, opts);
+  return { topology: cfg.topology, region: cfg.aws.region, ...outputs };
+}
+
+/** Entry: validate the whole config first, so a bad value stops before any resource is declared (S6). */
+export function main(): StackOutputs {
+  return deploy(loadConfig());
+}
