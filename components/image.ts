@@ -1,5 +1,6 @@
 // ECR repository + the image deployed from it (S1, S2, S3). Consumers deploy `ref` (repo@sha256:…), never
 // a tag: a new build changes the digest and rolls out; an unchanged build keeps it and nothing moves.
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
@@ -46,6 +47,10 @@ export function lifecyclePolicy(keep: number): string {
       },
     ],
   });
+}
+
+function relative(p: string): string {
+  return path.relative(process.cwd(), p) || ".";
 }
 
 /** Splits "acct.dkr.ecr.region.amazonaws.com/repo:tag" into its parts; undefined when not an ECR tag reference. */
@@ -120,8 +125,10 @@ export class AppImage extends pulumi.ComponentResource {
     return new dockerBuild.Image(
       `${name}-image`,
       {
-        context: { location: image.context },
-        dockerfile: { location: image.dockerfile },
+        // Relative to the project (Pulumi's working directory): an absolute path in state would differ on
+        // every laptop and CI runner and show a diff on each preview.
+        context: { location: relative(image.context) },
+        dockerfile: { location: relative(image.dockerfile) },
         platforms: [image.platform],
         target: image.target,
         buildArgs: image.buildArgs,

@@ -59,11 +59,11 @@ export function suggest(unknown: string, known: readonly string[]): string | und
   return best?.key;
 }
 
+/** `where` is the enclosing key ("ferry:app"), or "" for a top-level config key. */
 export function unknownKeyProblem(where: string, key: string, known: readonly string[]): string {
   const hint = suggest(key, known);
-  return hint
-    ? `${where}: unknown key "${key}", did you mean "${hint}"?`
-    : `${where}: unknown key "${key}", expected one of: ${known.join(", ")}`;
+  const head = where ? `${where}: unknown key "${key}"` : `unknown config key "${key}"`;
+  return hint ? `${head}, did you mean "${hint}"?` : `${head}, expected one of: ${known.join(", ")}`;
 }
 
 /** Known keys of the object schema at `path`, looking through optional/default/pipe wrappers. */
@@ -100,7 +100,12 @@ export function problemsFrom(error: z.ZodError, input: unknown, schema: z.ZodTyp
       continue;
     }
     const value = valueAt(input, issue.path);
-    out.push(`${keyOf(issue.path)}: got ${describeValue(value)}, expected ${issue.message}`);
+    // zod's own text for a missing/wrong-typed block is not for people; say which keys the block takes.
+    const expected =
+      issue.code === "invalid_type" && issue.expected === "object"
+        ? `a map with the keys ${knownKeysAt(schema, issue.path).join(", ")}`
+        : issue.message;
+    out.push(`${keyOf(issue.path)}: got ${describeValue(value)}, expected ${expected}`);
   }
   return out;
 }

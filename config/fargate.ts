@@ -158,7 +158,8 @@ export const fargateSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["vpcCidr"],
-        message: "a VPC CIDR from /16 to /24 (AWS allows /16 to /28; the program cuts one subnet per AZ out of it)",
+        message:
+          "a VPC CIDR from /16 to /24 (AWS allows /16 to /28; the program cuts one subnet per AZ out of it)",
       });
     if (f.readonlyRootFilesystem && f.ecsExec)
       ctx.addIssue({

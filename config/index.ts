@@ -113,7 +113,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
 
   for (const key of Object.keys(raw).sort()) {
     if (!key.startsWith(`${ctx.project}:`) || KNOWN_KEYS.includes(key) || secretKeys.has(key)) continue;
-    problems.push(unknownKeyProblem("stack config", key, KNOWN_KEYS));
+    problems.push(unknownKeyProblem("", key, KNOWN_KEYS));
   }
 
   const result = rootSchema.safeParse(input);

@@ -96,7 +96,7 @@ type Req = {
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getObject(): unknown;
 };
-type Resp = { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> } | undefined };
+type Resp = { getUrn(): string; getObject(): unknown };
 
 function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply((v) => resolve(v)));
@@ -165,7 +165,7 @@ export async function evaluateStack(stack: string, overrides: Overrides = {}): P
       if (resp) {
         rec.urn = resp.getUrn();
         rec.inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, any>;
-        const state = resp.getObject()?.toJavaScript();
+        const state = resp.getObject();
         rec.state = state
           ? (pulumi.runtime.deserializeProperties(state as never) as Record<string, any>)
           : {};

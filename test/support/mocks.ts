@@ -66,6 +66,72 @@ const RESOURCES: Record<string, Outputs> = {
   }),
   "aws:acm/certificateValidation:CertificateValidation": (_n, i) => ({ certificateArn: i.certificateArn }),
   "aws:route53/record:Record": (_n, i) => ({ fqdn: i.name }),
+
+  // ---- fargate-ha (HA Fargate topology; owned by issue 4) --------------------------------------------------
+  "aws:ec2/vpc:Vpc": (name, _i, c) => ({
+    id: `vpc-${hex(name, 17)}`,
+    arn: `arn:aws:ec2:${c.region}:${c.account}:vpc/vpc-${hex(name, 17)}`,
+  }),
+  "aws:ec2/subnet:Subnet": (name) => ({ id: `subnet-${hex(name, 17)}` }),
+  "aws:ec2/internetGateway:InternetGateway": (name) => ({ id: `igw-${hex(name, 17)}` }),
+  "aws:ec2/routeTable:RouteTable": (name) => ({ id: `rtb-${hex(name, 17)}` }),
+  "aws:ec2/securityGroup:SecurityGroup": (name, i, c) => ({
+    id: `sg-${hex(name, 17)}`,
+    name: i.name ?? `${i.namePrefix ?? name}${hex(name, 26)}`,
+    arn: `arn:aws:ec2:${c.region}:${c.account}:security-group/sg-${hex(name, 17)}`,
+  }),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (name) => ({ id: `sgr-${hex(name, 17)}` }),
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (name) => ({ id: `sgr-${hex(name, 17)}` }),
+  "aws:lb/loadBalancer:LoadBalancer": (name, i, c) => {
+    const suffix = `app/${i.name ?? name}/${hex(name, 16)}`;
+    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:loadbalancer/${suffix}`;
+    return {
+      id: arn,
+      arn,
+      arnSuffix: suffix,
+      dnsName: `${i.name ?? name}-${parseInt(hex(name, 8), 16)}.${c.region}.elb.amazonaws.com`,
+      // The ALB alias hosted zone of us-east-1; any fixed id serves the tests.
+      zoneId: "Z35SXDOTRQ7X7K",
+    };
+  },
+  "aws:lb/targetGroup:TargetGroup": (name, i, c) => {
+    const suffix = `targetgroup/${i.name ?? name}/${hex(name, 16)}`;
+    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:${suffix}`;
+    return { id: arn, arn, arnSuffix: suffix };
+  },
+  "aws:lb/listener:Listener": (name, _i, c) => {
+    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:listener/app/${hex(name, 8)}/${hex(name, 16)}`;
+    return { id: arn, arn };
+  },
+  "aws:ecs/cluster:Cluster": (name, i, c) => {
+    const arn = `arn:aws:ecs:${c.region}:${c.account}:cluster/${i.name ?? name}`;
+    return { id: arn, arn, name: i.name ?? name };
+  },
+  "aws:ecs/taskDefinition:TaskDefinition": (name, i, c) => {
+    const base = `arn:aws:ecs:${c.region}:${c.account}:task-definition/${i.family ?? name}`;
+    return { id: i.family ?? name, arn: `${base}:1`, arnWithoutRevision: base, revision: 1 };
+  },
+  "aws:ecs/service:Service": (name, i, c) => {
+    const cluster = String(i.cluster ?? "default").replace(/^.*:cluster\//, "");
+    const arn = `arn:aws:ecs:${c.region}:${c.account}:service/${cluster}/${i.name ?? name}`;
+    return { id: arn, arn, name: i.name ?? name };
+  },
+  "aws:cloudwatch/logGroup:LogGroup": (name, i, c) => ({
+    id: i.name ?? name,
+    arn: `arn:aws:logs:${c.region}:${c.account}:log-group:${i.name ?? name}`,
+  }),
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (name, i, c) => ({
+    arn: `arn:aws:cloudwatch:${c.region}:${c.account}:alarm:${i.name ?? name}`,
+  }),
+  "aws:sns/topic:Topic": (name, i, c) => ({
+    id: `arn:aws:sns:${c.region}:${c.account}:${i.name ?? name}`,
+    arn: `arn:aws:sns:${c.region}:${c.account}:${i.name ?? name}`,
+  }),
+  "aws:s3/bucket:Bucket": (name, i) => {
+    const bucket = i.bucket ?? `${i.bucketPrefix ?? ""}${hex(name, 26)}`;
+    return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}` };
+  },
+  // ---- end fargate-ha ----------------------------------------------------------------------------------------
 };
 
 /** Outputs per function token. */
