@@ -31,7 +31,16 @@ export function physicalName(base: string, suffix: string, maxLength: number): s
   return `${cut}${tail}`;
 }
 
-/** The prefix every resource of a stack derives its names from. */
+/**
+ * The prefix every resource of a stack derives its names from. Stack names may hold upper case, "_" and "."
+ * (or "org/project/stack" paths); AWS names mostly may not, so they are folded here, once.
+ */
 export function stackPrefix(appName: string, stack: string): string {
-  return `${appName}-${stack}`;
+  const clean = stack
+    .split("/")
+    .pop()!
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `${appName}-${clean || "stack"}`;
 }

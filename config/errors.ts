@@ -99,13 +99,22 @@ export function problemsFrom(error: z.ZodError, input: unknown, schema: z.ZodTyp
       for (const key of issue.keys) out.push(unknownKeyProblem(keyOf(issue.path), key, known));
       continue;
     }
-    const value = valueAt(input, issue.path);
+    let value = describeValue(valueAt(input, issue.path));
+    // Cross-field checks run on defaulted values the person never wrote: show the value in force.
+    const effective = (issue as { input?: unknown }).input;
+    if (
+      value === "missing" &&
+      issue.code === "custom" &&
+      effective !== undefined &&
+      typeof effective !== "object"
+    )
+      value = `${describeValue(effective)} (the default)`;
     // zod's own text for a missing/wrong-typed block is not for people; say which keys the block takes.
     const expected =
       issue.code === "invalid_type" && issue.expected === "object"
         ? `a map with the keys ${knownKeysAt(schema, issue.path).join(", ")}`
         : issue.message;
-    out.push(`${keyOf(issue.path)}: got ${describeValue(value)}, expected ${expected}`);
+    out.push(`${keyOf(issue.path)}: got ${value}, expected ${expected}`);
   }
   return out;
 }

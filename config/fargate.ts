@@ -75,6 +75,14 @@ export const fargateSchema = z
     healthCheckGraceSeconds: int(0, 2147483647, "seconds: an integer").default(60),
     /** How long `pulumi up` waits for the service to reach steady state. */
     deployTimeoutMinutes: int(5, 120, "minutes: an integer").default(20),
+    /**
+     * CloudWatch Container Insights on the cluster: "enabled" (classic per-cluster/service/task-family metrics,
+     * billed as custom metrics), "enhanced" (also per task and container, more metrics), or "disabled" (the
+     * free AWS/ECS service CPU/memory metrics, which the alarms use, remain).
+     */
+    containerInsights: z
+      .enum(["enabled", "enhanced", "disabled"], { error: '"enabled", "enhanced" or "disabled"' })
+      .default("enabled"),
     /** ECS Exec (`aws ecs execute-command`); adds SSM messages permissions to the task role. */
     ecsExec: bool().default(false),
     /** Alarms; the SNS topic exists either way, the e-mail subscription only when `email` is set. */
@@ -128,17 +136,24 @@ export const fargateSchema = z
   })
   .superRefine((f, ctx) => {
     if (f.minCount > f.maxCount)
-      ctx.addIssue({ code: "custom", path: ["minCount"], message: `at most maxCount (${f.maxCount})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["minCount"],
+        input: f.minCount,
+        message: `at most maxCount (${f.maxCount})`,
+      });
     if (f.desiredCount < f.minCount || f.desiredCount > f.maxCount)
       ctx.addIssue({
         code: "custom",
         path: ["desiredCount"],
+        input: f.desiredCount,
         message: `between minCount (${f.minCount}) and maxCount (${f.maxCount})`,
       });
     if (f.capacity.spotWeight > 0 && f.capacity.onDemandBase < 1)
       ctx.addIssue({
         code: "custom",
         path: ["capacity", "onDemandBase"],
+        input: f.capacity.onDemandBase,
         message: "at least 1 when spotWeight > 0, so a Spot interruption never takes every task",
       });
     if (f.capacity.spotWeight === 0 && f.capacity.onDemandWeight === 0)
@@ -176,3 +191,42 @@ export const fargateSchema = z
   });
 
 export type FargateConfig = z.output<typeof fargateSchema>;
+
+export interface EnvIssue {
+  /** Full config path, e.g. ["ferry:fargate", "appUrlEnvVar"]. */
+  readonly path: string[];
+  readonly value: string;
+  /** The "expected ..." text. */
+  readonly message: string;
+}
+
+/**
+ * Variables the Fargate topology adds to the container (the data bucket's name, the public URL) must not
+ * reuse a name from `app.env` or `app.secrets`: ECS would keep one of the two without a word. Pure, so the
+ * root schema can run it next to its other cross-block checks.
+ */
+export function fargateEnvIssues(
+  app: {
+    readonly env: Readonly<Record<string, unknown>>;
+    readonly secrets: Readonly<Record<string, unknown>> | ReadonlyArray<{ readonly envName: string }>;
+    readonly dataBucket?: { readonly envVar: string };
+  },
+  fargate: { readonly appUrlEnvVar?: string } | undefined,
+): EnvIssue[] {
+  const taken = new Map<string, string>();
+  for (const name of Object.keys(app.env)) taken.set(name, `ferry:app.env.${name}`);
+  const secretNames = Array.isArray(app.secrets)
+    ? (app.secrets as ReadonlyArray<{ envName: string }>).map((s) => s.envName)
+    : Object.keys(app.secrets);
+  for (const name of secretNames) taken.set(name, `ferry:app.secrets.${name}`);
+  const issues: EnvIssue[] = [];
+  const claim = (path: string[], name: string | undefined) => {
+    if (name === undefined) return;
+    const owner = taken.get(name);
+    if (owner) issues.push({ path, value: name, message: `a variable name not also set by ${owner}` });
+    else taken.set(name, path.join("."));
+  };
+  claim(["ferry:app", "dataBucket", "envVar"], app.dataBucket?.envVar);
+  claim(["ferry:fargate", "appUrlEnvVar"], fargate?.appUrlEnvVar);
+  return issues;
+}

@@ -116,7 +116,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     problems.push(unknownKeyProblem("", key, KNOWN_KEYS));
   }
 
-  const result = rootSchema.safeParse(input);
+  const result = rootSchema.safeParse(input, { reportInput: true });
   if (!result.success) problems.push(...problemsFrom(result.error, input, rootSchema));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const c = result.data;

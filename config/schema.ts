@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { ciSchema } from "./ci";
 import { demoSchema } from "./demo";
-import { FARGATE_SIZES as FARGATE_MEMORY, fargateSchema } from "./fargate";
+import { FARGATE_SIZES as FARGATE_MEMORY, fargateEnvIssues, fargateSchema } from "./fargate";
 import { AWS_REGIONS, awsAccountId, bool, domain, envName, int, port, recordName } from "./fields";
 
 export const TOPOLOGIES = ["ec2-demo", "fargate-ha"] as const;
@@ -213,6 +213,8 @@ export const rootSchema = z
           path: ["ferry:app", "memory"],
           message: `a memory size Fargate allows with cpu ${cpu}: ${rangeText(allowed)}`,
         });
+      for (const issue of fargateEnvIssues(c["ferry:app"], c["ferry:fargate"]))
+        ctx.addIssue({ code: "custom", path: issue.path, input: issue.value, message: issue.message });
       const spot = c["ferry:fargate"]?.capacity.spotWeight ?? 1;
       if (spot > 0 && platform === "linux/arm64")
         ctx.addIssue({

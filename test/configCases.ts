@@ -326,4 +326,18 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:image.uri: got "nginx", expected an image reference with a tag or digest, such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"',
   },
+  {
+    title: "min above the default desired count",
+    stack: "prod",
+    merge: { "ferry:fargate": { minCount: 3 } },
+    message:
+      "Invalid stack config: ferry:fargate.desiredCount: got 2 (the default), expected between minCount (3) and maxCount (10)",
+  },
+  {
+    title: "data bucket variable already set in env",
+    stack: "prod",
+    merge: { "ferry:app": { env: { S3_BUCKET: "x" }, dataBucket: {} } },
+    message:
+      'Invalid stack config: ferry:app.dataBucket.envVar: got "S3_BUCKET" (the default), expected a variable name not also set by ferry:app.env.S3_BUCKET',
+  },
 ];

@@ -132,6 +132,21 @@ const RESOURCES: Record<string, Outputs> = {
     return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}` };
   },
   // ---- end fargate-ha ----------------------------------------------------------------------------------------
+
+  // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
+  "aws:ec2/instance:Instance": (name, _i, c) => {
+    const id = `i-${hex(name, 17)}`;
+    const ip = `198.51.100.${(parseInt(hex(name, 2), 16) % 254) + 1}`;
+    return {
+      id,
+      arn: `arn:aws:ec2:${c.region}:${c.account}:instance/${id}`,
+      publicIp: ip,
+      publicDns: `ec2-${ip.replace(/\./g, "-")}.${c.region}.compute.amazonaws.com`,
+      instanceState: "running",
+    };
+  },
+  "aws:ec2transitgateway/instanceState:InstanceState": (_n, i) => ({ id: i.instanceId }),
+  // ---- end ec2-demo --------------------------------------------------------------------------------------------
 };
 
 /** Outputs per function token. */
@@ -165,6 +180,25 @@ const CALLS: Record<string, (inputs: Record<string, any>, ctx: MockContext) => R
     names: ["a", "b", "c"].map((z) => `${c.region}${z}`),
     zoneIds: ["1", "2", "3"].map((z) => `use1-az${z}`),
   }),
+
+  // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
+  "aws:ec2/getAmi:getAmi": (i) => {
+    const arch = (i.filters as { name: string; values: string[] }[] | undefined)?.find(
+      (f) => f.name === "architecture",
+    )?.values[0];
+    return {
+      id: `ami-${hex(`al2023-${arch}`, 17)}`,
+      imageId: `ami-${hex(`al2023-${arch}`, 17)}`,
+      name: `al2023-ami-2023.9.20251117.1-kernel-6.1-${arch}`,
+      architecture: arch,
+    };
+  },
+  "aws:ec2/getVpc:getVpc": (_i, c) => ({ id: `vpc-${hex(`default-${c.region}`, 17)}`, default: true }),
+  "aws:ec2/getSubnets:getSubnets": (_i, c) => ({
+    ids: ["c", "a", "b"].map((z) => `subnet-${hex(`default-${c.region}${z}`, 17)}`),
+  }),
+  "aws:ec2/getSubnet:getSubnet": (i) => ({ id: i.id, vpcId: `vpc-${hex(String(i.id), 17)}` }),
+  // ---- end ec2-demo --------------------------------------------------------------------------------------------
 };
 
 export interface RecordedCall {

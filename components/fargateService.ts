@@ -1,0 +1,835 @@
+// The HA Fargate topology (P1-P10): an ECS service on Fargate/Fargate Spot in public subnets behind an
+// internet-facing ALB, rolling deploys guarded by a circuit breaker and alarms, CPU target-tracking scaling,
+// and an optional S3 data bucket. Every child hangs under this component and inherits its provider.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ContainerProbe } from "../config/fargate";
+import { ServiceAlarms } from "./alarms";
+import { DataBucket, readWriteStatements } from "./dataBucket";
+import { NAME_LIMITS, physicalName, shortHash } from "./names";
+import { Network, type NetworkArgs } from "./network";
+
+/** Where the app's secrets come from; the shared AppSecrets component satisfies this. */
+export interface SecretSource {
+  readonly entries: ReadonlyArray<{ readonly envName: string; readonly ref: pulumi.Input<string> }>;
+  /** Grants `role` read of exactly these secrets; undefined when there are none. */
+  grantRead(name: string, role: aws.iam.Role): aws.iam.RolePolicy | undefined;
+}
+
+export interface CapacitySplit {
+  /** Tasks that always run on on-demand FARGATE. */
+  readonly onDemandBase: number;
+  /** Share of the tasks beyond the base on FARGATE ... */
+  readonly onDemandWeight: number;
+  /** ... and on FARGATE_SPOT (x86 only). */
+  readonly spotWeight: number;
+}
+
+export interface FargateServiceArgs {
+  /** Prefix of every physical name, `${app}-${stack}`; made AWS-safe and shortened where limits apply. */
+  readonly prefix: string;
+  /** Region of the stack, for the awslogs driver. */
+  readonly region: string;
+  readonly app: {
+    readonly name: string;
+    readonly port: number;
+    readonly healthPath: string;
+    /** Plain environment variables. @default {} */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Task CPU units. @default 512 */
+    readonly cpu?: number;
+    /** Task memory, MiB. @default 1024 */
+    readonly memory?: number;
+  };
+  readonly image: {
+    /** Immutable `repo@sha256:…` reference: a new digest means a new task definition revision. */
+    readonly ref: pulumi.Input<string>;
+    /** ECR repository the execution role may pull from. @default none (a public image needs no grant) */
+    readonly ecrRepositoryArn?: pulumi.Input<string>;
+    /** @default "X86_64" */
+    readonly cpuArchitecture?: "X86_64" | "ARM64";
+  };
+  /** Secrets injected by ECS as environment variables. @default none */
+  readonly secrets?: SecretSource;
+  /** New VPC (cidr, azCount) or an existing one (vpcId, subnetIds). @default a new 10.0.0.0/16 over 2 AZs */
+  readonly network?: NetworkArgs;
+  /** @default "<app.name>-cluster" */
+  readonly clusterName?: string;
+  /** Tasks at creation; auto-scaling owns the count afterwards. @default 2 */
+  readonly desiredCount?: number;
+  /** @default 2 */
+  readonly minCount?: number;
+  /** @default 10 */
+  readonly maxCount?: number;
+  /** Target average CPU %. @default 70 */
+  readonly cpuTarget?: number;
+  /** @default 60 */
+  readonly scaleOutCooldown?: number;
+  /** @default 300 */
+  readonly scaleInCooldown?: number;
+  /** @default { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 } */
+  readonly capacity?: CapacitySplit;
+  /** Seconds the service ignores failing ALB health checks of a new task. @default 60 */
+  readonly healthCheckGraceSeconds?: number;
+  /** How long `pulumi up` waits for a deployment to reach steady state. @default 20 */
+  readonly deployTimeoutMinutes?: number;
+  /** Container Insights mode of the cluster. @default "enabled" */
+  readonly containerInsights?: "enabled" | "enhanced" | "disabled";
+  /** ECS Exec (`aws ecs execute-command`). @default false */
+  readonly ecsExec?: boolean;
+  /** @default topic without subscription, 5 % error rate, 5 s latency */
+  readonly alarms?: {
+    readonly email?: string;
+    readonly errorRatePercent?: number;
+    readonly latencySeconds?: number;
+  };
+  /** Task egress beyond HTTPS to anywhere. @default [] */
+  readonly extraEgress?: ReadonlyArray<{
+    readonly port: number;
+    readonly cidr: string;
+    readonly description?: string;
+  }>;
+  /** HTTPS on 443 with this (validated) certificate, and HTTP 80 redirecting to it. @default HTTP 80 only */
+  readonly https?: { readonly certificateArn: pulumi.Input<string>; readonly fqdn: string };
+  /** S3 bucket for the app's data; its name reaches the app as `envVar`. @default none */
+  readonly dataBucket?: { readonly name?: string; readonly envVar: string };
+  /** @default "/ecs/<app.name>" */
+  readonly logGroupName?: string;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+  /** @default { probe: "python", startPeriodSeconds: 30 } */
+  readonly containerHealthCheck?: { readonly probe: ContainerProbe; readonly startPeriodSeconds: number };
+  /** @default false */
+  readonly readonlyRootFilesystem?: boolean;
+  /** ALB cookie stickiness (Streamlit keeps each session in one task's memory). @default false */
+  readonly stickySessions?: boolean;
+  /** Env var that receives the public URL. @default none */
+  readonly appUrlEnvVar?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure helpers: names, policy documents, the container definition. Tests call them directly.
+
+/** Lower-case letters, digits and single hyphens: valid in every name this component sets. */
+export function awsSafe(prefix: string): string {
+  return prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/** ALB name: ≤ 32, letters/digits/hyphens, and never starting with "internal-" (AWS reserves it). */
+export function loadBalancerName(prefix: string): string {
+  const safe = awsSafe(prefix);
+  return physicalName(safe.startsWith("internal-") ? `lb-${safe}` : safe, "alb", NAME_LIMITS.loadBalancer);
+}
+
+/**
+ * Target group name: ≤ 32 and carrying a hash of the inputs that force a replacement (port, protocol, target
+ * type, VPC). A changed input gives a new name, so Pulumi can create the new group, move the listener and
+ * the service over, and only then delete the old one (a fixed name would collide with itself).
+ */
+export function targetGroupName(
+  prefix: string,
+  key: { port: number; protocol: string; targetType: string; vpcId: string },
+): string {
+  const hash = shortHash(`${key.port}/${key.protocol}/${key.targetType}/${key.vpcId}`);
+  return physicalName(awsSafe(prefix), `tg-${hash}`, NAME_LIMITS.targetGroup);
+}
+
+/** Security group name prefix (AWS rejects group names that start with "sg-"). */
+export function securityGroupNamePrefix(prefix: string, role: string): string {
+  const safe = awsSafe(prefix);
+  return `${safe.startsWith("sg-") ? `app-${safe}` : safe}-${role}-`;
+}
+
+/** FARGATE keeps `onDemandBase` tasks; the rest are split by weight. Spot is omitted at weight 0. */
+export function capacityStrategy(
+  c: CapacitySplit,
+): { capacityProvider: string; base?: number; weight: number }[] {
+  const strategy: { capacityProvider: string; base?: number; weight: number }[] = [
+    { capacityProvider: "FARGATE", base: c.onDemandBase, weight: c.onDemandWeight },
+  ];
+  if (c.spotWeight > 0) strategy.push({ capacityProvider: "FARGATE_SPOT", weight: c.spotWeight });
+  return strategy;
+}
+
+/**
+ * The container's health check command, exec form (no shell needed). 127.0.0.1 rather than "localhost",
+ * which may resolve to ::1 while the app listens on IPv4 only. Slim Python images lack curl and wget, so
+ * "python" uses the standard library; urlopen raises on any non-2xx/3xx answer, so Python exits 1.
+ */
+export function healthCheckCommand(probe: ContainerProbe, port: number, path: string): string[] | undefined {
+  const url = `http://127.0.0.1:${port}${path}`;
+  switch (probe) {
+    case "python":
+      return [
+        "CMD",
+        "python3",
+        "-c",
+        `import urllib.request; urllib.request.urlopen(${JSON.stringify(url)}, timeout=4)`,
+      ];
+    case "curl":
+      return [
+        "CMD",
+        "curl",
+        "--fail",
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "4",
+        "--output",
+        "/dev/null",
+        url,
+      ];
+    case "wget":
+      return ["CMD", "wget", "--quiet", "--timeout=4", "--output-document=/dev/null", url];
+    case "none":
+      return undefined;
+  }
+}
+
+export interface ContainerDefinitionArgs {
+  readonly name: string;
+  readonly image: pulumi.Input<string>;
+  readonly port: number;
+  readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly secrets: ReadonlyArray<{ readonly envName: string; readonly ref: pulumi.Input<string> }>;
+  readonly healthCheck?: { readonly command: string[]; readonly startPeriodSeconds: number };
+  readonly logGroupName: pulumi.Input<string>;
+  readonly region: string;
+  readonly readonlyRootFilesystem: boolean;
+  readonly ecsExec: boolean;
+}
+
+/** Volume mounted at /tmp when the root filesystem is read-only (Gunicorn and Streamlit write temp files). */
+export const TMP_VOLUME = "tmp";
+
+/** One container definition (Inputs inside; serialize with pulumi.jsonStringify). */
+export function containerDefinition(a: ContainerDefinitionArgs): Record<string, unknown> {
+  return {
+    name: a.name,
+    image: a.image,
+    essential: true,
+    // No `user`: the image's USER (non-root in the sample Dockerfile) is what runs.
+    portMappings: [{ containerPort: a.port, hostPort: a.port, protocol: "tcp" }],
+    // Sorted, so the same settings always serialize the same and never show a spurious diff.
+    environment: Object.keys(a.environment)
+      .sort()
+      .map((name) => ({ name, value: a.environment[name] })),
+    // ECS fetches these with the execution role at start and sets them as env vars; values never touch state.
+    secrets: [...a.secrets]
+      .sort((x, y) => x.envName.localeCompare(y.envName))
+      .map((s) => ({ name: s.envName, valueFrom: s.ref })),
+    healthCheck: a.healthCheck && {
+      command: a.healthCheck.command,
+      interval: 30,
+      timeout: 5,
+      retries: 3,
+      startPeriod: a.healthCheck.startPeriodSeconds,
+    },
+    readonlyRootFilesystem: a.readonlyRootFilesystem,
+    mountPoints: a.readonlyRootFilesystem
+      ? [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }]
+      : [],
+    // ECS Exec's agent spawns processes in the container; an init process reaps them.
+    linuxParameters: a.ecsExec ? { initProcessEnabled: true } : undefined,
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": a.logGroupName,
+        "awslogs-region": a.region,
+        "awslogs-stream-prefix": "app",
+      },
+    },
+  };
+}
+
+interface Statement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string | string[];
+}
+
+/** Trust policy for a role ECS tasks assume, limited to this account (confused-deputy protection). */
+export function ecsTasksTrustPolicy(accountId: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** Execution role: pull exactly this image's repository, write exactly this log group. */
+export function executionRolePolicy(a: { repositoryArn?: string; logGroupArn: string }): object {
+  const statements: Statement[] = [];
+  if (a.repositoryArn !== undefined)
+    statements.push(
+      // GetAuthorizationToken has no resource-level permissions: "*" is the only Resource AWS accepts.
+      { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+      {
+        Sid: "PullAppImage",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: [a.repositoryArn],
+      },
+    );
+  statements.push({
+    Sid: "WriteAppLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    // Log streams are `<group ARN>:log-stream:<name>`.
+    Resource: [`${a.logGroupArn}:*`],
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** ECS Exec's control and data channels. */
+export const ECS_EXEC_ACTIONS = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/** Task role: what the app's code may do. Undefined (no policy at all) without a bucket or ECS Exec. */
+export function taskRolePolicy(a: { bucketArn?: string; ecsExec: boolean }): object | undefined {
+  const statements: object[] = [];
+  if (a.bucketArn !== undefined) statements.push(...readWriteStatements(a.bucketArn));
+  if (a.ecsExec)
+    // ssmmessages channels have no resource-level permissions: "*" is the only Resource AWS accepts.
+    statements.push({ Sid: "EcsExecChannels", Effect: "Allow", Action: ECS_EXEC_ACTIONS, Resource: "*" });
+  return statements.length === 0 ? undefined : { Version: "2012-10-17", Statement: statements };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export class FargateService extends pulumi.ComponentResource {
+  /** https://<fqdn> with a domain, otherwise http://<ALB DNS name>. */
+  public readonly url: pulumi.Output<string>;
+  public readonly albDnsName: pulumi.Output<string>;
+  public readonly albZoneId: pulumi.Output<string>;
+  public readonly albArn: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly serviceArn: pulumi.Output<string>;
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly alarmTopicArn: pulumi.Output<string>;
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly dataBucketName?: pulumi.Output<string>;
+
+  private readonly name: string;
+  private readonly args: FargateServiceArgs;
+  private readonly safe: string;
+
+  constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ferry:fargate:FargateService", name, {}, opts);
+    this.name = name;
+    this.args = args;
+    this.safe = awsSafe(args.prefix);
+
+    const network = new Network(`${name}-net`, args.network ?? {}, { parent: this });
+    const bucket = this.createDataBucket();
+    const logs = this.createLogGroup();
+    const { albSg, taskSg } = this.createSecurityGroups(network.vpcId);
+    const { alb, targetGroup, listeners } = this.createLoadBalancer(network, albSg);
+    const url = args.https
+      ? pulumi.output(`https://${args.https.fqdn}`)
+      : pulumi.interpolate`http://${alb.dnsName}`;
+    const { cluster, capacityProviders } = this.createCluster();
+    const { executionRole, executionPolicies, taskRole } = this.createRoles(logs, bucket);
+    const taskDefinition = this.createTaskDefinition(logs, executionRole, taskRole, bucket, url);
+
+    const serviceName = physicalName(this.safe, "", 255);
+    const alarms = new ServiceAlarms(
+      `${name}-alarms`,
+      {
+        namePrefix: this.safe,
+        loadBalancerArnSuffix: alb.arnSuffix,
+        targetGroupArnSuffix: targetGroup.arnSuffix,
+        clusterName: cluster.name,
+        serviceName,
+        email: args.alarms?.email,
+        errorRatePercent: args.alarms?.errorRatePercent,
+        latencySeconds: args.alarms?.latencySeconds,
+      },
+      { parent: this },
+    );
+    const service = this.createService({
+      serviceName,
+      cluster,
+      taskDefinition,
+      targetGroup,
+      taskSg,
+      subnetIds: network.publicSubnetIds,
+      deploymentAlarmNames: alarms.deploymentAlarmNames,
+      // AWS-REALITY: the service fails to create until a listener forwards to its target group, the cluster
+      // must have its capacity providers before a strategy names them, and a task cannot start before its
+      // execution role may read the secrets.
+      dependsOn: [...listeners, capacityProviders, ...executionPolicies],
+    });
+    this.createAutoScaling(cluster, service);
+
+    this.url = url;
+    this.albDnsName = alb.dnsName;
+    this.albZoneId = alb.zoneId;
+    this.albArn = alb.arn;
+    this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
+    this.serviceName = service.name;
+    this.serviceArn = service.arn;
+    this.taskDefinitionArn = taskDefinition.arn;
+    this.logGroupName = logs.name;
+    this.alarmTopicArn = alarms.topicArn;
+    this.vpcId = network.vpcId;
+    this.dataBucketName = bucket?.bucketName;
+    this.registerOutputs({
+      url: this.url,
+      albDnsName: this.albDnsName,
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      alarmTopicArn: this.alarmTopicArn,
+    });
+  }
+
+  private createDataBucket(): DataBucket | undefined {
+    const spec = this.args.dataBucket;
+    if (!spec) return undefined;
+    return new DataBucket(
+      `${this.name}-data`,
+      // S3 adds 26 characters to a prefix; 37 is its limit.
+      { bucketName: spec.name, namePrefix: `${physicalName(this.safe, "data", 36)}-` },
+      { parent: this },
+    );
+  }
+
+  private createLogGroup(): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+      `${this.name}-logs`,
+      {
+        name: this.args.logGroupName ?? `/ecs/${this.args.app.name}`,
+        retentionInDays: this.args.logRetentionDays ?? 7,
+      },
+      { parent: this },
+    );
+  }
+
+  /** P8. Rules are separate resources: the two groups refer to each other, which inline rules cannot do. */
+  private createSecurityGroups(vpcId: pulumi.Output<string>) {
+    const port = this.args.app.port;
+    // A new group's default allow-all egress rule is removed by the provider, so egress is only what is
+    // declared below.
+    const albSg = new aws.ec2.SecurityGroup(
+      `${this.name}-alb-sg`,
+      {
+        namePrefix: securityGroupNamePrefix(this.args.prefix, "alb"),
+        description: `Load balancer of ${this.args.prefix}: HTTP(S) from anywhere, out to the tasks only`,
+        vpcId,
+      },
+      { parent: this },
+    );
+    const taskSg = new aws.ec2.SecurityGroup(
+      `${this.name}-task-sg`,
+      {
+        namePrefix: securityGroupNamePrefix(this.args.prefix, "tasks"),
+        description: `Tasks of ${this.args.prefix}: app port from the load balancer only, out to HTTPS`,
+        vpcId,
+      },
+      { parent: this },
+    );
+
+    // 443 is opened only with a listener behind it: without a domain there is nothing to answer on it.
+    const publicPorts = this.args.https ? [80, 443] : [80];
+    for (const p of publicPorts)
+      new aws.vpc.SecurityGroupIngressRule(
+        `${this.name}-alb-in-${p}`,
+        {
+          securityGroupId: albSg.id,
+          ipProtocol: "tcp",
+          fromPort: p,
+          toPort: p,
+          cidrIpv4: "0.0.0.0/0",
+          description: p === 80 ? "HTTP from anywhere" : "HTTPS from anywhere",
+        },
+        { parent: this },
+      );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${this.name}-alb-out-tasks`,
+      {
+        securityGroupId: albSg.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: taskSg.id,
+        description: `Requests and health checks to the tasks on ${port}`,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${this.name}-tasks-in-alb`,
+      {
+        securityGroupId: taskSg.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: albSg.id,
+        description: `App port ${port} from the load balancer only`,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${this.name}-tasks-out-https`,
+      {
+        securityGroupId: taskSg.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+        description: "HTTPS: ECR, Secrets Manager, CloudWatch Logs, S3 and the app's APIs",
+      },
+      { parent: this },
+    );
+    (this.args.extraEgress ?? []).forEach(
+      (rule, i) =>
+        new aws.vpc.SecurityGroupEgressRule(
+          `${this.name}-tasks-out-${i}`,
+          {
+            securityGroupId: taskSg.id,
+            ipProtocol: "tcp",
+            fromPort: rule.port,
+            toPort: rule.port,
+            cidrIpv4: rule.cidr,
+            description: rule.description ?? `Declared by ferry:fargate.extraEgress[${i}]`,
+          },
+          { parent: this },
+        ),
+    );
+    return { albSg, taskSg };
+  }
+
+  /** P5. */
+  private createLoadBalancer(network: Network, albSg: aws.ec2.SecurityGroup) {
+    const { port, healthPath } = this.args.app;
+    const alb = new aws.lb.LoadBalancer(
+      `${this.name}-alb`,
+      {
+        name: loadBalancerName(this.args.prefix),
+        loadBalancerType: "application",
+        internal: false,
+        subnets: network.publicSubnetIds,
+        securityGroups: [albSg.id],
+        // Requests with malformed headers are dropped rather than passed to the app (request smuggling).
+        dropInvalidHeaderFields: true,
+      },
+      { parent: this },
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      `${this.name}-tg`,
+      {
+        name: network.vpcId.apply((vpcId) =>
+          targetGroupName(this.args.prefix, { port, protocol: "HTTP", targetType: "ip", vpcId }),
+        ),
+        // awsvpc tasks register by IP address.
+        targetType: "ip",
+        port,
+        protocol: "HTTP",
+        vpcId: network.vpcId,
+        // Connections to a stopping task get 30 s to finish (the default 300 s only slows every deploy).
+        deregistrationDelay: 30,
+        healthCheck: {
+          enabled: true,
+          path: healthPath,
+          protocol: "HTTP",
+          port: "traffic-port",
+          interval: 30,
+          timeout: 5,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+          matcher: "200",
+        },
+        stickiness: this.args.stickySessions
+          ? { type: "lb_cookie", enabled: true, cookieDuration: 86400 }
+          : undefined,
+      },
+      { parent: this },
+    );
+
+    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+    const listeners: aws.lb.Listener[] = [];
+    if (this.args.https) {
+      listeners.push(
+        new aws.lb.Listener(
+          `${this.name}-https`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            // TLS 1.3 and 1.2 only, current ciphers.
+            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            certificateArn: this.args.https.certificateArn,
+            defaultActions: forward,
+          },
+          { parent: this },
+        ),
+        new aws.lb.Listener(
+          `${this.name}-http`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [
+              { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+            ],
+          },
+          { parent: this },
+        ),
+      );
+    } else {
+      listeners.push(
+        new aws.lb.Listener(
+          `${this.name}-http`,
+          { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward },
+          { parent: this },
+        ),
+      );
+    }
+    return { alb, targetGroup, listeners };
+  }
+
+  /** P2. */
+  private createCluster() {
+    const cluster = new aws.ecs.Cluster(
+      `${this.name}-cluster`,
+      {
+        name: this.args.clusterName ?? `${this.args.app.name}-cluster`,
+        settings: [{ name: "containerInsights", value: this.args.containerInsights ?? "enabled" }],
+      },
+      { parent: this },
+    );
+    const capacityProviders = new aws.ecs.ClusterCapacityProviders(
+      `${this.name}-capacity`,
+      {
+        clusterName: cluster.name,
+        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategies: capacityStrategy(this.capacity()),
+      },
+      { parent: this },
+    );
+    return { cluster, capacityProviders };
+  }
+
+  private capacity(): CapacitySplit {
+    return this.args.capacity ?? { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 };
+  }
+
+  /** P4. */
+  private createRoles(logs: aws.cloudwatch.LogGroup, bucket: DataBucket | undefined) {
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const trust = identity.accountId.apply((id) => JSON.stringify(ecsTasksTrustPolicy(id)));
+
+    const executionRole = new aws.iam.Role(
+      `${this.name}-exec`,
+      {
+        name: physicalName(this.safe, "exec", NAME_LIMITS.iamRole),
+        description: `ECS agent for ${this.args.prefix}: pulls the image, writes logs, reads the secrets`,
+        assumeRolePolicy: trust,
+      },
+      { parent: this },
+    );
+    const repositoryArn = this.args.image.ecrRepositoryArn;
+    const executionPolicies: aws.iam.RolePolicy[] = [
+      new aws.iam.RolePolicy(
+        `${this.name}-exec-policy`,
+        {
+          role: executionRole.name,
+          policy: pulumi
+            .all([repositoryArn, logs.arn])
+            .apply(([repo, logGroupArn]) =>
+              JSON.stringify(executionRolePolicy({ repositoryArn: repo, logGroupArn })),
+            ),
+        },
+        { parent: this },
+      ),
+    ];
+    const secretsPolicy = this.args.secrets?.grantRead(`${this.name}-exec-secrets`, executionRole);
+    if (secretsPolicy) executionPolicies.push(secretsPolicy);
+
+    const taskRole = new aws.iam.Role(
+      `${this.name}-task`,
+      {
+        name: physicalName(this.safe, "task", NAME_LIMITS.iamRole),
+        description: `The app's own AWS identity in ${this.args.prefix}`,
+        assumeRolePolicy: trust,
+      },
+      { parent: this },
+    );
+    const ecsExec = this.args.ecsExec ?? false;
+    if (bucket || ecsExec)
+      new aws.iam.RolePolicy(
+        `${this.name}-task-policy`,
+        {
+          role: taskRole.name,
+          policy: pulumi
+            .output(bucket?.bucketArn)
+            .apply((bucketArn) => JSON.stringify(taskRolePolicy({ bucketArn, ecsExec }))),
+        },
+        { parent: this },
+      );
+    return { executionRole, executionPolicies, taskRole };
+  }
+
+  /** P3. */
+  private createTaskDefinition(
+    logs: aws.cloudwatch.LogGroup,
+    executionRole: aws.iam.Role,
+    taskRole: aws.iam.Role,
+    bucket: DataBucket | undefined,
+    url: pulumi.Output<string>,
+  ): aws.ecs.TaskDefinition {
+    const { app } = this.args;
+    const environment: Record<string, pulumi.Input<string>> = { ...(app.env ?? {}) };
+    if (bucket && this.args.dataBucket) environment[this.args.dataBucket.envVar] = bucket.bucketName;
+    if (this.args.appUrlEnvVar) environment[this.args.appUrlEnvVar] = url;
+    const probe = this.args.containerHealthCheck ?? { probe: "python", startPeriodSeconds: 30 };
+    const command = healthCheckCommand(probe.probe, app.port, app.healthPath);
+    const readonlyRoot = this.args.readonlyRootFilesystem ?? false;
+
+    return new aws.ecs.TaskDefinition(
+      `${this.name}-taskdef`,
+      {
+        family: physicalName(this.safe, "", 255),
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(app.cpu ?? 512),
+        memory: String(app.memory ?? 1024),
+        runtimePlatform: {
+          operatingSystemFamily: "LINUX",
+          cpuArchitecture: this.args.image.cpuArchitecture ?? "X86_64",
+        },
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        volumes: readonlyRoot ? [{ name: TMP_VOLUME }] : undefined,
+        // Each change registers a new revision. The old one stays registered (not deregistered on replace),
+        // so a circuit-breaker or alarm rollback, or a person, can always return to the previous revision.
+        skipDestroy: true,
+        containerDefinitions: pulumi.jsonStringify([
+          containerDefinition({
+            name: app.name,
+            image: this.args.image.ref,
+            port: app.port,
+            environment,
+            secrets: this.args.secrets?.entries ?? [],
+            healthCheck: command && { command, startPeriodSeconds: probe.startPeriodSeconds },
+            logGroupName: logs.name,
+            region: this.args.region,
+            readonlyRootFilesystem: readonlyRoot,
+            ecsExec: this.args.ecsExec ?? false,
+          }),
+        ]),
+      },
+      { parent: this },
+    );
+  }
+
+  /** P6. */
+  private createService(a: {
+    serviceName: string;
+    cluster: aws.ecs.Cluster;
+    taskDefinition: aws.ecs.TaskDefinition;
+    targetGroup: aws.lb.TargetGroup;
+    taskSg: aws.ec2.SecurityGroup;
+    subnetIds: pulumi.Output<string[]>;
+    deploymentAlarmNames: pulumi.Output<string>[];
+    dependsOn: pulumi.Resource[];
+  }): aws.ecs.Service {
+    const timeout = `${this.args.deployTimeoutMinutes ?? 20}m`;
+    return new aws.ecs.Service(
+      `${this.name}-service`,
+      {
+        name: a.serviceName,
+        cluster: a.cluster.arn,
+        // The ARN includes the revision: a new image digest → a new revision → a rolling deployment.
+        taskDefinition: a.taskDefinition.arn,
+        desiredCount: this.args.desiredCount ?? 2,
+        // Not launchType: the two are mutually exclusive, and the strategy is what puts tasks on Spot.
+        capacityProviderStrategies: capacityStrategy(this.capacity()),
+        platformVersion: "LATEST",
+        deploymentController: { type: "ECS" },
+        // Rolling: start a full new set next to the old one, stop old tasks only once new ones are healthy.
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        // Also roll back when the error-rate or latency alarm fires during the deployment.
+        alarms: { alarmNames: a.deploymentAlarmNames, enable: true, rollback: true },
+        healthCheckGracePeriodSeconds: this.args.healthCheckGraceSeconds ?? 60,
+        networkConfiguration: {
+          subnets: a.subnetIds,
+          securityGroups: [a.taskSg.id],
+          // Public subnets without a NAT gateway: the public IP is how tasks reach ECR and Secrets Manager.
+          assignPublicIp: true,
+        },
+        loadBalancers: [
+          {
+            targetGroupArn: a.targetGroup.arn,
+            containerName: this.args.app.name,
+            containerPort: this.args.app.port,
+          },
+        ],
+        enableExecuteCommand: this.args.ecsExec ?? false,
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        // `pulumi up` returns only when the new tasks are healthy (or fails when the circuit breaker trips).
+        waitForSteadyState: true,
+      },
+      {
+        parent: this,
+        dependsOn: a.dependsOn,
+        // Auto-scaling owns the task count after creation; the next `pulumi up` must not reset it.
+        ignoreChanges: ["desiredCount"],
+        customTimeouts: { create: timeout, update: timeout, delete: "20m" },
+      },
+    );
+  }
+
+  /** P7. */
+  private createAutoScaling(cluster: aws.ecs.Cluster, service: aws.ecs.Service): void {
+    const target = new aws.appautoscaling.Target(
+      `${this.name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+        minCapacity: this.args.minCount ?? 2,
+        maxCapacity: this.args.maxCount ?? 10,
+      },
+      { parent: this },
+    );
+    new aws.appautoscaling.Policy(
+      `${this.name}-cpu-tracking`,
+      {
+        name: `${this.safe}-cpu-target`,
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          targetValue: this.args.cpuTarget ?? 70,
+          scaleOutCooldown: this.args.scaleOutCooldown ?? 60,
+          scaleInCooldown: this.args.scaleInCooldown ?? 300,
+        },
+      },
+      { parent: this },
+    );
+  }
+}
