@@ -31,9 +31,19 @@ export const demoSchema = z.strictObject({
     .strictObject({
       enabled: bool().default(true),
       cpuPercent: int(1, 99, "a CPU percentage: an integer").default(5),
-      minutes: int(5, 1440, "a number of minutes: an integer").default(60),
+      /** Basic EC2 monitoring reports CPU every 5 minutes, so the alarm counts in 5-minute periods. */
+      minutes: int(5, 1440, "a number of minutes: an integer")
+        .refine((m) => m % 5 === 0, {
+          error: "a multiple of 5 from 5 to 1440 (EC2 basic monitoring reports every 5 minutes)",
+        })
+        .default(60),
     })
     .default({ enabled: true, cpuPercent: 5, minutes: 60 }),
+  /**
+   * On a new image digest, re-run the start script on a running instance through SSM Run Command. Runs where
+   * `pulumi up` runs and needs the AWS CLI there; with false, a new image reaches the instance at its next start.
+   */
+  rollout: bool().default(true),
 });
 
 export type DemoConfig = z.output<typeof demoSchema>;

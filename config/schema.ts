@@ -95,6 +95,14 @@ const appSchema = z
       .optional(),
   })
   .superRefine((app, ctx) => {
+    for (const [name, value] of Object.entries(app.env))
+      if (typeof value === "string" && /[\r\n\0]/.test(value))
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", name],
+          message:
+            "a single-line value (no newline or NUL: env files and task definitions cannot carry them)",
+        });
     for (const name of Object.keys(app.env)) {
       if (SECRET_LOOKING_NAME.test(name))
         ctx.addIssue({

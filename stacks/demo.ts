@@ -1,18 +1,71 @@
-// ec2-demo wiring. First version: the shared components only (the instance lands with the demo topology).
+// ec2-demo wiring (D1–D10): the shared image, secrets and DNS feed one Ec2Demo component; the outputs are
+// the handles a person needs (D9): the URL, the instance id and the exact commands to start, stop and read logs.
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
+import { demoCommands, Ec2Demo, UNIT_NAME } from "../components/ec2Demo";
 import type { Shared } from "./shared";
 
 export function deployDemo(
-  _cfg: FerryConfig,
+  cfg: FerryConfig,
   shared: Shared,
-  _opts: pulumi.ComponentResourceOptions,
+  opts: pulumi.ComponentResourceOptions,
 ): Record<string, pulumi.Output<unknown>> {
+  const demo = cfg.demo;
+  if (!demo) throw new Error("deployDemo needs the ferry:demo settings (topology ec2-demo)");
+  const region = cfg.aws.region;
+
+  const ec2 = new Ec2Demo(
+    // Children are named from this (e.g. "ragstream-demo-instance"): one prefix for every name.
+    shared.prefix,
+    {
+      prefix: shared.prefix,
+      region,
+      containerName: cfg.app.name,
+      port: cfg.app.port,
+      healthPath: cfg.app.healthPath,
+      env: cfg.app.env,
+      secrets: shared.secrets.entries,
+      image: { ref: shared.image.ref, digest: shared.image.digest },
+      dns: shared.dns && { zoneId: shared.dns.zoneId, zoneArn: shared.dns.zoneArn, fqdn: shared.dns.fqdn },
+      instanceType: demo.instanceType,
+      rootVolumeGb: demo.rootVolumeGb,
+      subnetId: demo.subnetId,
+      ingressCidrs: demo.ingressCidrs,
+      openHttp: demo.openHttp,
+      sshCidrs: demo.sshCidrs,
+      powerState: demo.powerState,
+      idleStop: demo.idleStop,
+      rollout: demo.rollout,
+      awsProfile: cfg.aws.profile,
+    },
+    opts,
+  );
+
+  // With port 80 published, the URL needs no port.
+  const portSuffix = demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
+  const commands = ec2.instanceId.apply((id) => demoCommands(region, id, cfg.aws.profile));
   return {
-    imageRef: shared.image.ref,
+    url: shared.dns
+      ? pulumi.output(`http://${shared.dns.fqdn}${portSuffix}`)
+      : pulumi.interpolate`http://${ec2.publicDns}${portSuffix}`,
+    ...(shared.dns
+      ? {}
+      : {
+          urlNote: pulumi.output(
+            "EC2 public DNS name at creation: it changes on every stop/start. Set ferry:dns for a constant URL.",
+          ),
+        }),
+    instanceId: ec2.instanceId,
+    startCommand: commands.startCommand,
+    stopCommand: commands.stopCommand,
+    logsCommand: commands.logsCommand,
+    shellCommand: commands.shellCommand,
+    logsHint: pulumi.output(
+      `on the instance: journalctl -u ${UNIT_NAME} (start script), sudo docker logs ${cfg.app.name} (the app)`,
+    ),
     imageDigest: shared.image.digest,
+    imageRef: shared.image.ref,
+    imageParameter: pulumi.output(ec2.imageParameterName),
     repositoryUrl: shared.image.repositoryUrl,
-    ...(shared.dns ? { zoneId: shared.dns.zoneId } : {}),
-    secretRefs: pulumi.all(shared.secrets.entries.map((e) => e.ref)),
   };
 }

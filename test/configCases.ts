@@ -340,4 +340,11 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:app.dataBucket.envVar: got "S3_BUCKET" (the default), expected a variable name not also set by ferry:app.env.S3_BUCKET',
   },
+  {
+    title: "env value with a newline",
+    stack: "prod",
+    merge: { "ferry:app": { env: { GREETING: "hello\nworld" } } },
+    message:
+      'Invalid stack config: ferry:app.env.GREETING: got "hello\\nworld", expected a single-line value (no newline or NUL: env files and task definitions cannot carry them)',
+  },
 ];

@@ -147,6 +147,17 @@ const RESOURCES: Record<string, Outputs> = {
   },
   "aws:ec2transitgateway/instanceState:InstanceState": (_n, i) => ({ id: i.instanceId }),
   // ---- end ec2-demo --------------------------------------------------------------------------------------------
+
+  // ---- ci (CI access; owned by issue 5) -------------------------------------------------------------------------
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i, c) => ({
+    arn: `arn:aws:iam::${c.account}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`,
+  }),
+  "aws:iam/user:User": (_n, i, c) => ({ arn: `arn:aws:iam::${c.account}:user${i.path ?? "/"}${i.name}` }),
+  "aws:iam/accessKey:AccessKey": (name) => ({
+    id: `AKIA${hex(name, 16).toUpperCase()}`,
+    secret: `mock-secret-access-key-${hex(name, 24)}`,
+  }),
+  // ---- end ci ---------------------------------------------------------------------------------------------------
 };
 
 /** Outputs per function token. */

@@ -1,0 +1,154 @@
+// A throw-away "instance" for the shell-script tests: a state directory, a PATH of stand-in commands
+// (test/instance/bin) plus symlinks to just the real tools the scripts need, so nothing on the test machine
+// (a real docker, aws or curl) is ever reached. No network: IMDS is played by the curl stand-in.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const STANDINS = path.resolve(__dirname, "bin");
+
+/** Real tools the scripts and the stand-ins use; everything else is a stand-in or absent. */
+const REAL_TOOLS = [
+  "bash", "cat", "cp", "dirname", "flock", "grep", "head", "install", "ln", "ls", "mkdir", "mktemp",
+  "pwd", "readlink", "rm", "sed", "seq", "stat", "tail", "touch", "tr", "wc",
+]; // prettier-ignore
+
+export interface SandboxOptions {
+  /** Which package manager exists on the "instance". @default "dnf" */
+  packageManager?: "dnf" | "apt-get" | "none";
+  /** Docker already installed. @default true */
+  docker?: boolean;
+  /** Docker daemon already running. @default false (the script starts it) */
+  dockerRunning?: boolean;
+  /** Include the aws stand-in on PATH. @default true */
+  aws?: boolean;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every stand-in call so far, in order. */
+  calls: string[];
+}
+
+export class Sandbox {
+  public readonly dir: string;
+  public readonly state: string;
+  public readonly runDir: string;
+  private readonly path: string;
+
+  constructor(options: SandboxOptions = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-instance-"));
+    this.state = path.join(this.dir, "state");
+    this.runDir = path.join(this.dir, "run");
+    for (const d of ["bin", "fail", "ssm", "sm", "imds", "containers"])
+      fs.mkdirSync(path.join(this.state, d), { recursive: true });
+
+    const tools = path.join(this.dir, "tools");
+    fs.mkdirSync(tools);
+    const standins = ["curl", "systemctl", "sleep"];
+    if (options.aws ?? true) standins.push("aws");
+    const pm = options.packageManager ?? "dnf";
+    if (pm !== "none") standins.push(pm);
+    for (const s of standins) fs.symlinkSync(path.join(STANDINS, s), path.join(tools, s));
+    for (const t of REAL_TOOLS) {
+      const found = spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
+      if (!found) throw new Error(`the script tests need ${t} on this machine`);
+      fs.symlinkSync(found, path.join(tools, t));
+    }
+    if (options.docker ?? true)
+      fs.symlinkSync(path.join(STANDINS, "docker-standin"), path.join(this.state, "bin", "docker"));
+    if (options.dockerRunning) fs.writeFileSync(path.join(this.state, "docker-running"), "");
+    // $state/bin first: that is where "installing" Docker puts it.
+    this.path = [path.join(this.state, "bin"), tools].join(":");
+  }
+
+  /** Writes a file under the state directory. */
+  write(rel: string, content: string): void {
+    const file = path.join(this.state, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+
+  read(rel: string): string | undefined {
+    const file = path.join(this.state, rel);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+  }
+
+  /** An SSM parameter; `secure` ones answer only with --with-decryption, like a SecureString. */
+  ssmParameter(name: string, value: string, secure = false): void {
+    this.write(`ssm/${name.replace(/\//g, "%")}`, `${secure ? "secret:" : ""}${value}`);
+  }
+
+  secretsManager(id: string, value: string): void {
+    this.write(`sm/${id.replace(/\//g, "%")}`, value);
+  }
+
+  /** Makes the stand-in keyed `key` fail its next `times` calls. */
+  fail(key: string, times: number): void {
+    this.write(`fail/${key.replace(/\//g, "%")}`, String(times));
+  }
+
+  /** A container that already exists (e.g. from the previous boot). */
+  container(name: string, image: string): void {
+    this.write(`containers/${name}/image`, `${image}\n`);
+  }
+
+  containerNames(): string[] {
+    return fs.readdirSync(path.join(this.state, "containers")).sort();
+  }
+
+  calls(): string[] {
+    return (this.read("calls.log") ?? "").split("\n").filter((l) => l.length > 0);
+  }
+
+  /** Runs a bash script file in the sandbox with only the given environment (plus PATH and the state dir). */
+  run(script: string, env: Record<string, string> = {}, args: string[] = []): RunResult {
+    const r = spawnSync(path.join(this.dir, "tools", "bash"), [script, ...args], {
+      encoding: "utf8",
+      env: {
+        PATH: this.path,
+        HOME: this.dir,
+        FERRY_TEST_STATE: this.state,
+        FERRY_RUN_DIR: this.runDir,
+        FERRY_ALLOW_NON_ROOT: "1",
+        ...env,
+      },
+      timeout: 30_000,
+    });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls: this.calls() };
+  }
+
+  /** Writes `content` as an executable script in the sandbox and returns its path. */
+  script(name: string, content: string): string {
+    const file = path.join(this.dir, name);
+    fs.writeFileSync(file, content, { mode: 0o755 });
+    return file;
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Asserts that `patterns` match calls in this order (other calls may sit between them); returns the index
+ * of each match so callers can check what lies between.
+ */
+export function inOrder(calls: readonly string[], patterns: readonly RegExp[]): number[] {
+  const at: number[] = [];
+  let from = 0;
+  for (const p of patterns) {
+    const i = calls.findIndex((c, n) => n >= from && p.test(c));
+    if (i < 0)
+      throw new Error(
+        `no call matching ${String(p)} after position ${from}; calls were:\n  ${calls.join("\n  ")}`,
+      );
+    at.push(i);
+    from = i + 1;
+  }
+  return at;
+}
