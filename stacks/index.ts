@@ -1,6 +1,7 @@
 // Picks the topology from config and returns the stack outputs.
 import type * as pulumi from "@pulumi/pulumi";
 import { loadConfig, type FerryConfig } from "../config";
+import { deployCi } from "./ci";
 import { deployDemo } from "./demo";
 import { deployFargate } from "./fargate";
 import { createProvider, createShared } from "./shared";
@@ -13,7 +14,7 @@ export function deploy(cfg: FerryConfig): StackOutputs {
   const shared = createShared(cfg, opts);
   const outputs =
     cfg.topology === "ec2-demo" ? deployDemo(cfg, shared, opts) : deployFargate(cfg, shared, opts);
-  return { topology: cfg.topology, region: cfg.aws.region, ...outputs };
+  return { topology: cfg.topology, region: cfg.aws.region, ...outputs, ...deployCi(cfg, shared, opts) };
 }
 
 /** Entry: validate the whole config first, so a bad value stops before any resource is declared (S6). */
