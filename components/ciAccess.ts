@@ -804,7 +804,7 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
 
   statements.push({
     // Belt and braces to the /ferry-ci/ path: the CI identities and the account's shared OIDC provider are
-    // changed only by a person running `pulumi up` locally (docs/readme-ci.md).
+    // changed only by a person running `pulumi up` locally (README, CI/CD section).
     Sid: "NeverOwnAccess",
     Effect: "Deny",
     Action: [

@@ -8,7 +8,7 @@
 //     preview: { pullRequests: true }        # who may preview (read-only role): pull requests / branches
 //
 // A GitHub `sub` claim names the repository and one of: a branch or tag ref, an environment, or
-// `pull_request` (docs/readme-ci.md). Each list below becomes exact `sub` values in the role's trust policy.
+// `pull_request` (README, CI/CD section). Each list below becomes exact `sub` values in the role's trust policy.
 import { z } from "zod";
 import { bool } from "./fields";
 

@@ -1,5 +1,5 @@
 // CI access wiring (C2): turns `ferry:ci` and the stack's names into one CiAccess component, and returns the
-// stack outputs a person copies into the repository settings (docs/readme-ci.md).
+// stack outputs a person copies into the repository settings (README, CI/CD section).
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";

@@ -39,7 +39,7 @@ describe("scripts/ci/stacks.ts: which stacks a change affects", () => {
     { title: "package.json affects all", changed: ["package.json"], expected: ["demo", "prod"] },
     { title: "Pulumi.yaml affects all", changed: ["Pulumi.yaml"], expected: ["demo", "prod"] },
     { title: "a policy pack affects all", changed: ["policy/index.ts"], expected: ["demo", "prod"] },
-    { title: "docs affect none", changed: ["README.md", "docs/readme-ci.md"], expected: [] },
+    { title: "docs affect none", changed: ["README.md", "docs/notes.md"], expected: [] },
     { title: "tests affect none", changed: ["test/ci.test.ts"], expected: [] },
     { title: "workflows affect none", changed: [".github/workflows/deploy.yml"], expected: [] },
     {

@@ -388,7 +388,7 @@ describe("GitHub workflows (C1, C3, C4)", () => {
 
   describe("repository settings", () => {
     const text = files.map((f) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8")).join("\n");
-    const docs = fs.readFileSync(path.join(ROOT, "docs", "readme-ci.md"), "utf8");
+    const docs = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const names = (re: RegExp) => [...new Set([...text.matchAll(re)].map((m) => m[1]))].sort();
 
     it("uses only the documented variables (backend, stack prefix, role ARNs per stack)", () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails a CI job early, naming the setting to add, when a repository variable or secret it needs is missing
-# (otherwise the failure surfaces later as an opaque AWS or Pulumi login error). See docs/readme-ci.md.
+# (otherwise the failure surfaces later as an opaque AWS or Pulumi login error). See the README, CI/CD section.
 #
 # Environment:
 #   ROLE_VARIABLE  name of the repository variable that should hold the role ARN (for the message)
