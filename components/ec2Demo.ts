@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, NAME_LIMITS } from "./names";
+import { ecrPullStatements } from "./image";
 import { readStatements, type SecretEntry } from "./secrets";
 
 /** The systemd unit that runs the start script on every boot. */
@@ -255,22 +256,7 @@ export interface InstancePolicyInput {
 /** The instance role's own permissions, on exact ARNs. (SSM agent access comes from the AWS managed policy.) */
 export function instancePolicyDocument(i: InstancePolicyInput): string {
   const statements: Record<string, unknown>[] = [];
-  if (i.repositoryArn) {
-    // ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*" for it. The token
-    // alone reads nothing; the pull actions below are limited to this one repository.
-    statements.push({
-      Sid: "EcrLogin",
-      Effect: "Allow",
-      Action: ["ecr:GetAuthorizationToken"],
-      Resource: "*",
-    });
-    statements.push({
-      Sid: "EcrPull",
-      Effect: "Allow",
-      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-      Resource: [i.repositoryArn],
-    });
-  }
+  if (i.repositoryArn) statements.push(...ecrPullStatements(i.repositoryArn));
   statements.push({
     Sid: "ImageReference",
     Effect: "Allow",

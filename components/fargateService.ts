@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ContainerProbe } from "../config/fargate";
 import { ServiceAlarms } from "./alarms";
 import { DataBucket, readWriteStatements } from "./dataBucket";
+import { ecrPullStatements } from "./image";
 import { NAME_LIMITS, physicalName, shortHash } from "./names";
 import { Network, type NetworkArgs } from "./network";
 
@@ -271,17 +272,7 @@ export function ecsTasksTrustPolicy(accountId: string): object {
 /** Execution role: pull exactly this image's repository, write exactly this log group. */
 export function executionRolePolicy(a: { repositoryArn?: string; logGroupArn: string }): object {
   const statements: Statement[] = [];
-  if (a.repositoryArn !== undefined)
-    statements.push(
-      // GetAuthorizationToken has no resource-level permissions: "*" is the only Resource AWS accepts.
-      { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-      {
-        Sid: "PullAppImage",
-        Effect: "Allow",
-        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-        Resource: [a.repositoryArn],
-      },
-    );
+  if (a.repositoryArn !== undefined) statements.push(...ecrPullStatements(a.repositoryArn));
   statements.push({
     Sid: "WriteAppLogs",
     Effect: "Allow",

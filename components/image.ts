@@ -53,6 +53,21 @@ function relative(p: string): string {
   return path.relative(process.cwd(), p) || ".";
 }
 
+/** IAM statements that let a runtime role pull images from exactly one repository. */
+export function ecrPullStatements(repositoryArn: string) {
+  return [
+    // ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*" for it. The token
+    // alone reads nothing; the pull actions are limited to this one repository.
+    { Sid: "EcrLogin", Effect: "Allow" as const, Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+    {
+      Sid: "EcrPull",
+      Effect: "Allow" as const,
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Resource: [repositoryArn],
+    },
+  ];
+}
+
 /** Splits "acct.dkr.ecr.region.amazonaws.com/repo:tag" into its parts; undefined when not an ECR tag reference. */
 export function parseEcrTagRef(
   uri: string,

@@ -235,9 +235,9 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(statements(policies[0]), [
       { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
       {
-        Sid: "PullAppImage",
+        Sid: "EcrPull",
         Effect: "Allow",
-        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
         Resource: [e.one(T.repo).state.arn],
       },
       {
@@ -882,7 +882,7 @@ describe("fargate-ha: variants through config", function () {
   it("P4: an existing ECR image is pulled from its own repository", async () => {
     const uri = `210987654321.dkr.ecr.us-east-1.amazonaws.com/team/dashboard@sha256:${"c".repeat(64)}`;
     const e = await evaluateStack("prod", { config: { "ferry:image": { uri } } });
-    const pull = statements(e.one(T.rolePolicy, "exec-policy")).find((s) => s.Sid === "PullAppImage");
+    const pull = statements(e.one(T.rolePolicy, "exec-policy")).find((s) => s.Sid === "EcrPull");
     assert.deepStrictEqual(pull?.Resource, ["arn:aws:ecr:us-east-1:210987654321:repository/team/dashboard"]);
     assert.strictEqual(container(e).image, uri);
   });
