@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Tests and the plan read loosely-typed recorded provider inputs.
-    files: ["test/**/*.ts", "scripts/plan.ts"],
+    files: ["test/**/*.ts", "scripts/plan.ts", "scripts/plan/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

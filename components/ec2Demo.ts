@@ -264,6 +264,15 @@ export function instancePolicyDocument(i: InstancePolicyInput): string {
     Resource: [i.imageParameterArn],
   });
   statements.push(...readStatements(i.secrets).map((s, n) => ({ Sid: `Secrets${n}`, ...s })));
+  // AmazonSSMManagedInstanceCore (needed for Session Manager and Run Command) also allows reading every
+  // SSM parameter in the account. An explicit Deny outranks that Allow: this host reads its own parameters
+  // and nothing else (S4: read access for exactly the role that needs it).
+  statements.push({
+    Sid: "OnlyOwnParameters",
+    Effect: "Deny",
+    Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
+    NotResource: [i.imageParameterArn, ...i.secrets.filter((e) => e.kind === "ssm").map((e) => e.arn)],
+  });
   if (i.dns) {
     statements.push({
       Sid: "DnsRecord",

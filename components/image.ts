@@ -15,6 +15,8 @@ export interface AppImageArgs {
   readonly image: ImageConfig;
   /** Tag for this build besides "latest" (the git commit SHA; see sourceTag.ts). */
   readonly sourceTag: string;
+  /** Protect the repository from `pulumi destroy`, replacement and renames without an alias. @default true */
+  readonly protect?: boolean;
 }
 
 /** Tag of the registry build cache; the lifecycle policy never expires it. */
@@ -102,8 +104,12 @@ export class AppImage extends pulumi.ComponentResource {
         imageTagMutability: "MUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "AES256" }],
+        // forceDelete stays unset (false): AWS refuses to delete a repository that still holds images.
       },
-      { parent: this },
+      // Protected: the running service and the demo pull from it (tasks restart, instances boot), and a
+      // replacement or a logical rename would delete it with every image. README, "Security", says how to
+      // remove or rename it on purpose.
+      { parent: this, protect: args.protect ?? true },
     );
     new aws.ecr.LifecyclePolicy(
       `${name}-lifecycle`,

@@ -77,6 +77,8 @@ export interface FerryConfig {
   readonly demo?: DemoConfig;
   readonly fargate?: FargateConfig;
   readonly ci?: CiConfig;
+  /** Monthly cost budget the offline estimate is checked against (`npm run plan`, `npm test`). */
+  readonly budget?: { readonly monthlyUsd: number };
 }
 
 /** The `ferry:` keys this program reads; anything else in the namespace is a typo or a secret value. */
@@ -208,6 +210,7 @@ function toFerryConfig(
     demo: topology === "ec2-demo" ? (c["ferry:demo"] ?? demoDefaults()) : undefined,
     fargate: topology === "fargate-ha" ? (c["ferry:fargate"] ?? fargateDefaults()) : undefined,
     ci: c["ferry:ci"],
+    budget: c["ferry:budget"],
   };
 }
 

@@ -169,6 +169,14 @@ const dnsSchema = z.strictObject({
   record: recordName().optional(),
 });
 
+/** `ferry:budget`: the monthly estimate `npm test` holds this stack to (scripts/plan/cost.ts). */
+export const budgetSchema = z.strictObject({
+  /** USD a month; the demo is checked while stopped, a Fargate service at its minimum task count. */
+  monthlyUsd: z
+    .number({ error: "a monthly amount in USD: a positive number" })
+    .positive({ error: "a monthly amount in USD: a positive number" }),
+});
+
 export const rootSchema = z
   .strictObject({
     "aws:region": z.enum(AWS_REGIONS, {
@@ -185,6 +193,7 @@ export const rootSchema = z
     "ferry:demo": demoSchema.optional(),
     "ferry:fargate": fargateSchema.optional(),
     "ferry:ci": ciSchema.optional(),
+    "ferry:budget": budgetSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const topology = c["ferry:topology"];

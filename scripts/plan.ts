@@ -1,8 +1,19 @@
-// `npm run plan -- <stack> [--format text|json]`: what `pulumi up` would declare for a stack, offline.
-// Evaluates the real program with Pulumi.<stack>.yaml under the mock runtime (no AWS account, no Pulumi CLI,
-// no Docker) — the same evaluation the stack tests assert on.
+// `npm run plan -- <stack> [--format text|json|markdown] [--hours H]`: what `pulumi up` would declare for a
+// stack, offline, what it would cost a month, and its architecture as a Mermaid diagram. Evaluates the real
+// program with Pulumi.<stack>.yaml under the mock runtime (no AWS account, no Pulumi CLI, no Docker) — the
+// same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
-import { evaluateStack, stackFiles, type Evaluation, type Recorded } from "../test/support/harness";
+import { budgetSchema } from "../config/schema";
+import {
+  evaluateStack,
+  stackFiles,
+  type Evaluation,
+  type Overrides,
+  type Recorded,
+} from "../test/support/harness";
+import { estimate, type Estimate } from "./plan/cost";
+import { estimateText, planMarkdown } from "./plan/markdown";
+import { diagram } from "./plan/mermaid";
 
 type Summary = (r: Recorded) => Record<string, unknown>;
 
@@ -123,28 +134,120 @@ export function renderText(e: Evaluation, roots: PlanNode[]): string {
   return lines.join("\n");
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const formatArg = argv.indexOf("--format");
-  const fmt = formatArg >= 0 ? argv[formatArg + 1] : "text";
-  const stack = argv.find((a, i) => !a.startsWith("--") && (formatArg < 0 || i !== formatArg + 1));
+export interface Plan {
+  readonly stack: string;
+  readonly evaluation: Evaluation;
+  readonly tree: PlanNode[];
+  readonly estimate: Estimate;
+  readonly mermaid: string;
+  /** `ferry:budget.monthlyUsd`, when the stack sets it. */
+  readonly budgetUsd?: number;
+}
+
+/** The stack's region: its AWS provider's, as the program declared it. */
+export function regionOf(e: Evaluation): string {
+  const provider = e.resources.find((r) => r.type === "pulumi:providers:aws");
+  return String(provider?.inputs.region ?? e.config["aws:region"] ?? "us-east-1");
+}
+
+/** Evaluates a stack (optionally with config overrides) and derives everything `plan` prints. */
+export async function planStack(
+  stack: string,
+  opts: { hours?: number; overrides?: Overrides } = {},
+): Promise<Plan> {
+  const e = await evaluateStack(stack, opts.overrides);
+  const region = regionOf(e);
+  // The program has validated the whole config already; this only reads the typed value.
+  const budget = e.config["ferry:budget"]
+    ? budgetSchema.parse(JSON.parse(e.config["ferry:budget"]))
+    : undefined;
+  return {
+    stack,
+    evaluation: e,
+    tree: planTree(e),
+    estimate: estimate(e, { region, hours: opts.hours }),
+    mermaid: diagram(e, region),
+    budgetUsd: budget?.monthlyUsd,
+  };
+}
+
+/** `--format markdown`: the block the README holds between `<!-- plan:<stack>:start/end -->`. */
+export function renderMarkdown(p: Plan): string {
+  return planMarkdown(p.stack, p.mermaid, p.estimate, p.budgetUsd);
+}
+
+export const USAGE = "usage: npm run plan -- <stack> [--format text|json|markdown] [--hours H]";
+
+interface Args {
+  stack?: string;
+  format: string;
+  hours: number;
+  problems: string[];
+}
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { format: "text", hours: 20, problems: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--format") args.format = argv[++i] ?? "";
+    else if (a === "--hours") {
+      const v = argv[++i];
+      const h = Number(v);
+      if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || h > 730)
+        args.problems.push(`--hours: got ${v ?? "nothing"}, expected hours a month from 0 to 730`);
+      else args.hours = h;
+    } else if (a.startsWith("--")) args.problems.push(`unknown option ${a}`);
+    else if (args.stack === undefined) args.stack = a;
+    else args.problems.push(`unexpected argument ${a}`);
+  }
+  if (!["text", "json", "markdown"].includes(args.format))
+    args.problems.push(`--format: got ${args.format || "nothing"}, expected text, json or markdown`);
+  return args;
+}
+
+export async function run(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+  },
+): Promise<number> {
+  const args = parseArgs(argv);
   const stacks = stackFiles();
-  if (!stack || !stacks.includes(stack) || !["text", "json"].includes(fmt ?? "")) {
-    process.stderr.write(
-      `usage: npm run plan -- <stack> [--format text|json]\nstacks: ${stacks.join(", ")}\n`,
+  if (!args.stack || !stacks.includes(args.stack) || args.problems.length > 0) {
+    io.err(
+      `${USAGE}\nstacks: ${stacks.join(", ")}\n${args.problems.map((p) => `${p}\n`).join("")}` +
+        (args.stack && !stacks.includes(args.stack) ? `no stack file Pulumi.${args.stack}.yaml\n` : ""),
     );
     return 2;
   }
   try {
-    const e = await evaluateStack(stack);
-    const roots = planTree(e);
-    process.stdout.write(
-      fmt === "json"
-        ? `${JSON.stringify({ stack, outputs: e.outputs, resources: roots }, null, 2)}\n`
-        : `${renderText(e, roots)}\n`,
-    );
+    const p = await planStack(args.stack, { hours: args.hours });
+    const e = p.evaluation;
+    if (args.format === "json")
+      io.out(
+        `${JSON.stringify(
+          {
+            stack: p.stack,
+            outputs: e.outputs,
+            resources: p.tree,
+            estimate: p.estimate,
+            budgetUsd: p.budgetUsd,
+            mermaid: p.mermaid,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    else if (args.format === "markdown") io.out(`${renderMarkdown(p)}\n`);
+    else
+      io.out(
+        `${renderText(e, p.tree)}\n\n${estimateText(p.estimate, p.budgetUsd)}\n\n` +
+          `Architecture (Mermaid; paste into https://mermaid.live or a Markdown file):\n${p.mermaid}\n`,
+      );
     return 0;
   } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 1;
   }
 }

@@ -70,8 +70,10 @@ function own(e: Evaluation, type: string, nameIncludes?: string): Recorded {
   return found[0];
 }
 
-const policyOf = (e: Evaluation): Statement[] =>
+const statementsOf = (e: Evaluation): Statement[] =>
   json<{ Statement: Statement[] }>(own(e, T.rolePolicy).inputs.policy, "instance policy").Statement;
+/** What the instance role is allowed (the Deny that fences the managed policy is tested on its own). */
+const policyOf = (e: Evaluation): Statement[] => statementsOf(e).filter((s) => s.Effect === "Allow");
 const resources = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 const grantsOf = (st: Statement[], action: string) =>
   st
@@ -245,6 +247,26 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         assert.equal(s.Effect, "Allow");
         for (const a of s.Action) assert.ok(!a.includes("*"), `wildcard action ${a}`);
       }
+    });
+
+    it("denies reading any other SSM parameter, which AmazonSSMManagedInstanceCore would allow on *", () => {
+      const deny = statementsOf(e).filter((s) => s.Effect === "Deny");
+      assert.deepEqual(deny, [
+        {
+          Sid: "OnlyOwnParameters",
+          Effect: "Deny",
+          Action: [
+            "ssm:GetParameter",
+            "ssm:GetParameters",
+            "ssm:GetParametersByPath",
+            "ssm:GetParameterHistory",
+          ],
+          NotResource: [
+            `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ferry/ragstream-demo/image`,
+            `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ragstream/prod/OPENAI_API_KEY`,
+          ],
+        },
+      ]);
     });
 
     it("reads exactly its SSM parameters: the image reference and the app's secret", () => {
@@ -745,7 +767,7 @@ describe("ec2Demo pure helpers", () => {
     ) as { Statement: Statement[] };
     assert.deepEqual(
       doc.Statement.map((s) => s.Sid),
-      ["ImageReference"],
+      ["ImageReference", "OnlyOwnParameters"],
     );
   });
 

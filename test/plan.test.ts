@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { planTree, renderText } from "../scripts/plan";
+import { parseArgs, planTree, renderText, run } from "../scripts/plan";
 import { ROOT, evaluateStack } from "./support/harness";
 
 describe("npm run plan", () => {
@@ -49,6 +49,69 @@ describe("npm run plan", () => {
       },
     );
     assert.strictEqual(r.status, 2);
-    assert.match(r.stderr, /^usage: npm run plan -- <stack> \[--format text\|json\]\nstacks: .*demo.*prod/);
+    assert.match(
+      r.stderr,
+      /^usage: npm run plan -- <stack> \[--format text\|json\|markdown\] \[--hours H\]\nstacks: .*demo.*prod.*\nno stack file Pulumi\.nope\.yaml\n$/,
+    );
+  });
+
+  it("refuses a bad --format or --hours with the usage, naming the option", () => {
+    assert.deepStrictEqual(parseArgs(["demo", "--format", "html"]).problems, [
+      "--format: got html, expected text, json or markdown",
+    ]);
+    assert.deepStrictEqual(parseArgs(["demo", "--hours", "-3"]).problems, [
+      "--hours: got -3, expected hours a month from 0 to 730",
+    ]);
+    assert.deepStrictEqual(parseArgs(["demo", "--hours", "731"]).problems, [
+      "--hours: got 731, expected hours a month from 0 to 730",
+    ]);
+    assert.deepStrictEqual(parseArgs(["demo", "--hours"]).problems, [
+      "--hours: got nothing, expected hours a month from 0 to 730",
+    ]);
+    assert.deepStrictEqual(parseArgs(["demo", "--hours", "40", "--format", "markdown"]), {
+      stack: "demo",
+      format: "markdown",
+      hours: 40,
+      problems: [],
+    });
+  });
+
+  it("text output: the tree, then the estimate with its budget line, then the Mermaid diagram", async () => {
+    let out = "";
+    const code = await run(["demo", "--hours", "40"], { out: (s) => (out += s), err: (s) => (out += s) });
+    assert.strictEqual(code, 0, out);
+    assert.match(out, /^Stack demo \(ec2-demo, eu-central-1\)/);
+    assert.match(out, /^Estimated monthly cost \(USD, eu-central-1\):$/m);
+    assert.match(out, /^ {2}item +price +confidence +stopped +running 40 h a month$/m);
+    assert.match(
+      out,
+      /^ {2}EC2 t3\.medium \(instance hours\) +\$0\.048 per hour +weak +0 h = \$0\.00 +40 h = \$1\.92$/m,
+    );
+    assert.match(
+      out,
+      /^Budget \(ferry:budget\.monthlyUsd\): \$2\.00, checked by npm test against the stopped figure, \$1\.84: within budget\.$/m,
+    );
+    assert.match(out, /^not priced: nothing$/m);
+    assert.match(out, /^flowchart LR$/m);
+  });
+
+  it("json output carries the estimate, the budget and the diagram", async () => {
+    let out = "";
+    assert.strictEqual(
+      await run(["prod", "--format", "json"], { out: (s) => (out += s), err: (s) => (out += s) }),
+      0,
+    );
+    const j = JSON.parse(out) as {
+      estimate: { totals: number[]; scenarios: { id: string }[] };
+      budgetUsd: number;
+      mermaid: string;
+    };
+    assert.deepStrictEqual(
+      j.estimate.scenarios.map((s) => s.id),
+      ["baseline", "max"],
+    );
+    assert.strictEqual(j.estimate.totals[0].toFixed(2), "57.42");
+    assert.strictEqual(j.budgetUsd, 60);
+    assert.match(j.mermaid, /^flowchart LR\n/);
   });
 });

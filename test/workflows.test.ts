@@ -436,18 +436,18 @@ describe("GitHub workflows (C1, C3, C4)", () => {
   });
 
   describe("dependabot", () => {
-    it("updates npm and github-actions at the root and docker (and pip) for the app", () => {
+    it("updates npm at the root and the policy pack together, github-actions, and docker (and pip) for the app", () => {
       const doc = parseYaml(fs.readFileSync(path.join(ROOT, ".github", "dependabot.yml"), "utf8")) as {
         version: number;
-        updates: { "package-ecosystem": string; directory: string }[];
+        updates: { "package-ecosystem": string; directory?: string; directories?: string[] }[];
       };
       assert.equal(doc.version, 2);
-      assert.deepEqual(doc.updates.map((u) => `${u["package-ecosystem"]} ${u.directory}`).sort(), [
-        "docker /app",
-        "github-actions /",
-        "npm /",
-        "pip /app",
-      ]);
+      assert.deepEqual(
+        doc.updates
+          .map((u) => `${u["package-ecosystem"]} ${(u.directories ?? [u.directory]).join(",")}`)
+          .sort(),
+        ["docker /app", "github-actions /", "npm /,/policy", "pip /app"],
+      );
     });
   });
 });

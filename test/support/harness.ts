@@ -21,6 +21,8 @@ export interface Recorded {
   state: Record<string, any>;
   /** URNs this resource depends on (explicit dependsOn and input dependencies). */
   dependencies: string[];
+  /** Per input property: URNs of the resources whose outputs flowed into it (what policy packs receive). */
+  propertyDependencies: Record<string, string[]>;
   options: {
     protect: boolean;
     retainOnDelete: boolean;
@@ -93,6 +95,9 @@ type Req = {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getObject(): unknown;
 };
@@ -133,6 +138,8 @@ export async function evaluateStack(stack: string, overrides: Overrides = {}): P
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     const timeouts = req.getCustomtimeouts();
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
     const rec: Recorded = {
       type: req.getType(),
       name: req.getName(),
@@ -143,6 +150,7 @@ export async function evaluateStack(stack: string, overrides: Overrides = {}): P
       inputs: {},
       state: {},
       dependencies: req.getDependenciesList(),
+      propertyDependencies,
       options: {
         protect: req.getProtect(),
         retainOnDelete: req.getRetainondelete(),

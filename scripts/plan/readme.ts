@@ -1,0 +1,78 @@
+// `npm run readme:plan`: rewrites every `<!-- plan:<stack>:start -->` … `<!-- plan:<stack>:end -->` block of
+// README.md with what `npm run plan -- <stack> --format markdown` prints. test/plan-readme.test.ts fails when a
+// block differs from it, so the README's diagrams and cost tables follow the program.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT } from "../../test/support/harness";
+
+export const README = path.join(ROOT, "README.md");
+
+const BLOCK = /<!-- plan:([a-z0-9][a-z0-9_-]*):start -->\n([\s\S]*?)\n?<!-- plan:\1:end -->/g;
+
+export interface Block {
+  readonly stack: string;
+  /** The text between the two markers, without the newlines next to them. */
+  readonly content: string;
+}
+
+/** The plan blocks of a Markdown text, in order. A start marker without its end marker is an error. */
+export function readmeBlocks(text: string): Block[] {
+  const blocks = [...text.matchAll(BLOCK)].map((m) => ({ stack: m[1], content: m[2] }));
+  const starts = [...text.matchAll(/<!-- plan:([^:\s]+):start -->/g)].map((m) => m[1]);
+  const unmatched = starts.filter((s) => !blocks.some((b) => b.stack === s));
+  if (unmatched.length > 0)
+    throw new Error(
+      `README: <!-- plan:${unmatched[0]}:start --> has no matching <!-- plan:${unmatched[0]}:end -->`,
+    );
+  return blocks;
+}
+
+/** `text` with each block's content replaced by `render(stack)`. */
+export async function rewriteBlocks(
+  text: string,
+  render: (stack: string) => Promise<string>,
+): Promise<string> {
+  const blocks = readmeBlocks(text);
+  const rendered = new Map<string, string>();
+  for (const b of blocks) if (!rendered.has(b.stack)) rendered.set(b.stack, await render(b.stack));
+  return text.replace(
+    BLOCK,
+    (_m, stack: string) =>
+      `<!-- plan:${stack}:start -->\n${rendered.get(stack)!}\n<!-- plan:${stack}:end -->`,
+  );
+}
+
+async function main(): Promise<number> {
+  // Imported here so that tests importing the helpers above do not load the program.
+  const { planStack, renderMarkdown } = await import("../plan");
+  const { stackFiles } = await import("../../test/support/harness");
+  const text = fs.readFileSync(README, "utf8");
+  const stacks = stackFiles();
+  const unknown = readmeBlocks(text).filter((b) => !stacks.includes(b.stack));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `README: no stack file for plan block(s) ${unknown.map((b) => b.stack).join(", ")}\n`,
+    );
+    return 1;
+  }
+  const next = await rewriteBlocks(text, async (stack) => renderMarkdown(await planStack(stack)));
+  if (next === text) process.stdout.write("README.md: plan blocks already up to date\n");
+  else {
+    fs.writeFileSync(README, next);
+    process.stdout.write(
+      `README.md: rewrote plan blocks ${readmeBlocks(next)
+        .map((b) => b.stack)
+        .join(", ")}\n`,
+    );
+  }
+  return 0;
+}
+
+if (require.main === module)
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(1);
+    },
+  );

@@ -1,0 +1,213 @@
+// The estimate of each committed stack, line by line, against hand computations from the price table
+// (scripts/plan/prices.json, from PRICES.md). The quantities come from the resources the real program declares
+// under mocks, so a change to the program that changes the bill changes one of these numbers.
+import * as assert from "node:assert/strict";
+import { planStack, type Plan } from "../scripts/plan";
+import type { Estimate } from "../scripts/plan/cost";
+import { stackFiles } from "./support/harness";
+
+const H = 730;
+const SPOT = 1 - 0.7;
+
+/** Item prefix → expected USD per scenario, in the order the lines appear. */
+type Expected = [string, number[]][];
+
+function assertLines(e: Estimate, expected: Expected): void {
+  assert.deepStrictEqual(
+    e.lines.map((l, i) => (expected[i] && l.item.startsWith(expected[i][0]) ? expected[i][0] : l.item)),
+    expected.map(([item]) => item),
+    "the lines, in order",
+  );
+  e.lines.forEach((l, i) =>
+    l.usd.forEach((usd, s) =>
+      assert.ok(
+        Math.abs(usd - expected[i][1][s]) < 1e-6,
+        `${l.item} [${e.scenarios[s].id}]: got ${usd}, expected ${expected[i][1][s]}`,
+      ),
+    ),
+  );
+  const sums = e.scenarios.map((_, s) => expected.reduce((a, [, usd]) => a + usd[s], 0));
+  e.totals.forEach((t, s) =>
+    assert.ok(Math.abs(t - sums[s]) < 1e-6, `total [${s}]: got ${t}, expected ${sums[s]}`),
+  );
+}
+
+describe("cost estimate of the committed stacks", () => {
+  const plans = new Map<string, Plan>();
+  before(async () => {
+    for (const stack of stackFiles()) plans.set(stack, await planStack(stack));
+  });
+
+  describe("estimate of the committed demo stack (eu-central-1, t3.medium, 12 GB, 20 running hours)", () => {
+    it("lines and totals: stopped and running 20 h", () => {
+      const e = plans.get("demo")!.estimate;
+      assert.deepStrictEqual(
+        e.scenarios.map((s) => s.label),
+        ["stopped", "running 20 h a month"],
+      );
+      assertLines(e, [
+        ["EC2 t3.medium (instance hours)", [0 * 0.048, 20 * 0.048]],
+        ["EBS gp3 root volume, 12 GB", [12 * 0.0952, 12 * 0.0952]],
+        ["public IPv4 of the instance", [0 * 0.005, 20 * 0.005]],
+        ["NAT gateways: 0 declared", [0, 0]],
+        ["CloudWatch alarms declared: 1 (1 metric", [1 * 0.1, 1 * 0.1]],
+        ["ECR storage (assumed 1 GB per repository × 1, up to 10 images kept", [1 * 0.1, 1 * 0.1]],
+        ["Route 53 hosted zone of demo.rusbehabtahi.com", [0.5, 0.5]],
+      ]);
+      assert.deepStrictEqual(
+        e.totals.map((t) => t.toFixed(2)),
+        [
+          (12 * 0.0952 + 0.1 + 0.1 + 0.5).toFixed(2),
+          (12 * 0.0952 + 0.1 + 0.1 + 0.5 + 20 * 0.048 + 20 * 0.005).toFixed(2),
+        ],
+      );
+      assert.deepStrictEqual(
+        e.totals.map((t) => t.toFixed(2)),
+        ["1.84", "2.90"],
+      );
+      assert.deepStrictEqual(e.notPriced, []);
+    });
+  });
+
+  describe("estimate of the committed prod stack (us-east-1, 2-10 × 0.5 vCPU / 1 GB, Container Insights off)", () => {
+    it("lines and totals: baseline (2 tasks) and maximum scale (10 tasks)", () => {
+      const e = plans.get("prod")!.estimate;
+      assert.deepStrictEqual(
+        e.scenarios.map((s) => s.label),
+        ["baseline: 2 tasks", "at maximum scale: 10 tasks"],
+      );
+      // Base 1 on FARGATE, the rest on FARGATE_SPOT: 1 + 1 at baseline, 1 + 9 at maximum.
+      assertLines(e, [
+        ["Fargate vCPU, on-demand", [1 * 0.5 * H * 0.04048, 1 * 0.5 * H * 0.04048]],
+        ["Fargate memory, on-demand", [1 * 1 * H * 0.004445, 1 * 1 * H * 0.004445]],
+        ["Fargate vCPU, Spot", [1 * 0.5 * H * 0.04048 * SPOT, 9 * 0.5 * H * 0.04048 * SPOT]],
+        ["Fargate memory, Spot", [1 * 1 * H * 0.004445 * SPOT, 9 * 1 * H * 0.004445 * SPOT]],
+        ["NAT gateways: 0 declared", [0, 0]],
+        ["Application Load Balancer vibejudge-prod-alb (hours)", [H * 0.0225, H * 0.0225]],
+        ["ALB capacity units (assumed 0.25 LCU on average)", [0.25 * H * 0.008, 0.25 * H * 0.008]],
+        ["public IPv4 of the load balancer: one per AZ (2)", [2 * H * 0.005, 2 * H * 0.005]],
+        ["public IPv4 of the tasks: one each (2 / 10)", [2 * H * 0.005, 10 * H * 0.005]],
+        // 5 single-metric alarms + the 5xx-rate alarm's two metrics.
+        ["CloudWatch alarms declared: 6 (7 metrics", [7 * 0.1, 7 * 0.1]],
+        ["CloudWatch alarms created by target tracking: 1 policy × 2", [2 * 0.1, 2 * 0.1]],
+        ["CloudWatch Logs ingestion (assumed 1 GB", [1 * 0.5, 1 * 0.5]],
+        ["CloudWatch Logs storage (retention 7 days", [((1 * 7) / 30) * 0.03, ((1 * 7) / 30) * 0.03]],
+        ["ECR storage (assumed 1 GB", [1 * 0.1, 1 * 0.1]],
+      ]);
+      assert.deepStrictEqual(
+        e.totals.map((t) => t.toFixed(2)),
+        ["57.42", "129.87"],
+      );
+      assert.deepStrictEqual(e.notPriced, []);
+      assert.ok(
+        e.notes.includes(
+          "Container Insights is disabled on vibejudge-cluster: enabling it would add about 31 metrics × $0.30 = $9.30 a month.",
+        ),
+      );
+    });
+
+    it("with Container Insights enabled (the component's default) it is ~$9.30 more: over the $60 budget", async () => {
+      const fargate = JSON.parse(plans.get("prod")!.evaluation.config["ferry:fargate"]) as Record<
+        string,
+        unknown
+      >;
+      const p = await planStack("prod", {
+        overrides: { config: { "ferry:fargate": { ...fargate, containerInsights: "enabled" } } },
+      });
+      const line = p.estimate.lines.find((l) => l.item.startsWith("Container Insights on vibejudge-cluster"));
+      assert.ok(line, "a Container Insights line");
+      line.usd.forEach((usd) => assert.ok(Math.abs(usd - (10 + 13 + 8) * 0.3) < 1e-6, `${usd}`));
+      assert.strictEqual(
+        p.estimate.totals[0].toFixed(2),
+        (plans.get("prod")!.estimate.totals[0] + 31 * 0.3).toFixed(2),
+      );
+      assert.strictEqual(p.estimate.totals[0].toFixed(2), "66.72");
+      assert.ok(p.estimate.totals[0] > 60);
+    });
+  });
+
+  describe("estimate of the committed carepolicy stack (us-east-1, 1 vCPU / 2 GB, Insights on, S3, 3 secrets)", () => {
+    it("lines and totals, with the S3 bucket listed as not priced", () => {
+      const e = plans.get("carepolicy")!.estimate;
+      assertLines(e, [
+        ["Fargate vCPU, on-demand", [1 * 1 * H * 0.04048, 1 * 1 * H * 0.04048]],
+        ["Fargate memory, on-demand", [1 * 2 * H * 0.004445, 1 * 2 * H * 0.004445]],
+        ["Fargate vCPU, Spot", [1 * 1 * H * 0.04048 * SPOT, 9 * 1 * H * 0.04048 * SPOT]],
+        ["Fargate memory, Spot", [1 * 2 * H * 0.004445 * SPOT, 9 * 2 * H * 0.004445 * SPOT]],
+        ["NAT gateways: 0 declared", [0, 0]],
+        ["Application Load Balancer carepolicy-hub-carepolicy-alb (hours)", [H * 0.0225, H * 0.0225]],
+        ["ALB capacity units (assumed 0.25 LCU on average)", [0.25 * H * 0.008, 0.25 * H * 0.008]],
+        ["public IPv4 of the load balancer: one per AZ (2)", [2 * H * 0.005, 2 * H * 0.005]],
+        ["public IPv4 of the tasks: one each (2 / 10)", [2 * H * 0.005, 10 * H * 0.005]],
+        ["Container Insights on carepolicy-hub-cluster: ~31 custom metrics", [31 * 0.3, 31 * 0.3]],
+        ["CloudWatch alarms declared: 6 (7 metrics", [7 * 0.1, 7 * 0.1]],
+        ["CloudWatch alarms created by target tracking: 1 policy × 2", [2 * 0.1, 2 * 0.1]],
+        ["CloudWatch Logs ingestion (assumed 1 GB", [1 * 0.5, 1 * 0.5]],
+        ["CloudWatch Logs storage (retention 7 days", [((1 * 7) / 30) * 0.03, ((1 * 7) / 30) * 0.03]],
+        ["ECR storage (assumed 1 GB", [1 * 0.1, 1 * 0.1]],
+        ["Secrets Manager: 3 existing secret(s) the app reads", [3 * 0.4, 3 * 0.4]],
+      ]);
+      assert.deepStrictEqual(
+        e.totals.map((t) => t.toFixed(2)),
+        ["91.34", "207.04"],
+      );
+      assert.deepStrictEqual(
+        e.notPriced.map((n) => [n.type, n.name]),
+        [["aws:s3/bucket:Bucket", "carepolicy-hub-carepolicy-fargate-data-bucket"]],
+      );
+    });
+  });
+
+  describe("estimate coverage of every committed stack", () => {
+    it("puts every declared custom resource in exactly one of priced, free, not priced", () => {
+      for (const [stack, p] of plans) {
+        const custom = p.evaluation.resources.filter(
+          (r) => r.custom && !r.type.startsWith("pulumi:providers:"),
+        );
+        assert.deepStrictEqual(
+          p.estimate.coverage.map((c) => `${c.type} ${c.name}`).sort(),
+          custom.map((r) => `${r.type} ${r.name}`).sort(),
+          stack,
+        );
+        for (const c of p.estimate.coverage)
+          assert.ok(["priced", "free", "not priced"].includes(c.as), `${stack}: ${c.name}`);
+        const notPriced = p.estimate.coverage.filter((c) => c.as === "not priced").map((c) => c.name);
+        assert.deepStrictEqual(notPriced.sort(), p.estimate.notPriced.map((n) => n.name).sort(), stack);
+        assert.strictEqual(
+          p.estimate.free.reduce((a, f) => a + f.count, 0),
+          p.estimate.coverage.filter((c) => c.as === "free").length,
+          stack,
+        );
+      }
+    });
+
+    it("counts NAT gateways from the declared resources: none in any committed stack", () => {
+      for (const [stack, p] of plans) {
+        assert.deepStrictEqual(
+          p.evaluation.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway"),
+          [],
+          stack,
+        );
+        assert.deepStrictEqual(
+          p.estimate.lines.find((l) => l.item.startsWith("NAT gateways: 0 declared"))?.usd,
+          [0, 0],
+        );
+      }
+    });
+
+    it("follows the program: one more task at the minimum is one more task's cost and public IP", async () => {
+      const fargate = JSON.parse(plans.get("prod")!.evaluation.config["ferry:fargate"]) as Record<
+        string,
+        unknown
+      >;
+      const p = await planStack("prod", {
+        overrides: { config: { "ferry:fargate": { ...fargate, minCount: 3, desiredCount: 3 } } },
+      });
+      // The third task goes to Spot (base 1 on FARGATE, the rest by weight).
+      const oneSpotTask = 0.5 * H * 0.04048 * SPOT + 1 * H * 0.004445 * SPOT + H * 0.005;
+      assert.ok(
+        Math.abs(p.estimate.totals[0] - (plans.get("prod")!.estimate.totals[0] + oneSpotTask)) < 1e-6,
+      );
+    });
+  });
+});

@@ -1,0 +1,72 @@
+// The README's generated blocks (diagram + cost table per stack) are exactly what
+// `npm run plan -- <stack> --format markdown` prints today, and that output is deterministic.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { planStack, renderMarkdown, run } from "../scripts/plan";
+import { README, readmeBlocks, rewriteBlocks } from "../scripts/plan/readme";
+import { ROOT, stackFiles } from "./support/harness";
+
+describe("README plan blocks", () => {
+  const text = fs.readFileSync(README, "utf8");
+  const blocks = readmeBlocks(text);
+
+  it("holds a generated block for the demo and prod stacks (and no block for a stack that has no file)", () => {
+    const stacks = blocks.map((b) => b.stack);
+    assert.ok(stacks.includes("demo") && stacks.includes("prod"), stacks.join(", "));
+    for (const s of stacks) assert.ok(stackFiles().includes(s), `README block for unknown stack ${s}`);
+    assert.strictEqual(new Set(stacks).size, stacks.length, "one block per stack");
+  });
+
+  const printed = new Map<string, string>();
+  before(async () => {
+    for (const b of blocks) {
+      let out = "";
+      const code = await run([b.stack, "--format", "markdown"], {
+        out: (s) => (out += s),
+        err: (s) => (out += s),
+      });
+      assert.strictEqual(code, 0, out);
+      printed.set(b.stack, out.replace(/\n$/, ""));
+    }
+  });
+
+  for (const stack of ["demo", "prod", "carepolicy"])
+    it(`block ${stack} is what \`npm run plan -- ${stack} --format markdown\` prints (else: npm run readme:plan)`, function () {
+      const block = blocks.find((b) => b.stack === stack);
+      if (!block) return this.skip();
+      assert.ok(
+        block.content === printed.get(stack),
+        `README.md's plan:${stack} block is out of date with the program: run \`npm run readme:plan\` and commit README.md`,
+      );
+    });
+
+  it("markdown is deterministic: same text twice, no dates of today, digests, SHAs, image tags or local paths", async () => {
+    assert.strictEqual(
+      renderMarkdown(await planStack("prod")),
+      printed.get("prod"),
+      "a second evaluation prints the same",
+    );
+    for (const [stack, md] of printed) {
+      assert.doesNotMatch(md, /sha256:|\b[0-9a-f]{12,}\b/, `${stack}: a digest or commit SHA`);
+      assert.doesNotMatch(md, /:latest\b|dkr\.ecr\./, `${stack}: an image reference`);
+      assert.ok(!md.includes(ROOT) && !/\/(home|root|tmp|work)\//.test(md), `${stack}: a local path`);
+      assert.ok(!md.includes(new Date().toISOString().slice(0, 10)), `${stack}: today's date`);
+      assert.doesNotMatch(md, /\b\d{12}\b|arn:aws/, `${stack}: an account id or ARN`);
+    }
+  });
+
+  it("rewriteBlocks replaces only the text between the markers, and refuses a start marker without its end", async () => {
+    const md =
+      "intro\n<!-- plan:a:start -->\nold\n<!-- plan:a:end -->\nmiddle\n<!-- plan:b:start -->\n<!-- plan:b:end -->\nend\n";
+    const next = await rewriteBlocks(md, (s) => Promise.resolve(`new ${s}`));
+    assert.strictEqual(
+      next,
+      "intro\n<!-- plan:a:start -->\nnew a\n<!-- plan:a:end -->\nmiddle\n<!-- plan:b:start -->\nnew b\n<!-- plan:b:end -->\nend\n",
+    );
+    assert.deepStrictEqual(readmeBlocks(next), [
+      { stack: "a", content: "new a" },
+      { stack: "b", content: "new b" },
+    ]);
+    assert.throws(() => readmeBlocks("<!-- plan:a:start -->\nx\n"), /has no matching <!-- plan:a:end -->/);
+  });
+});
