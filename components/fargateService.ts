@@ -7,7 +7,7 @@ import type { ContainerProbe } from "../config/fargate";
 import { ServiceAlarms } from "./alarms";
 import { DataBucket, readWriteStatements } from "./dataBucket";
 import { ecrPullStatements } from "./image";
-import { NAME_LIMITS, physicalName, shortHash } from "./names";
+import { NAME_LIMITS, awsSafe, physicalName, shortHash } from "./names";
 import { Network, type NetworkArgs } from "./network";
 
 /** Where the app's secrets come from; the shared AppSecrets component satisfies this. */
@@ -110,15 +110,6 @@ export interface FargateServiceArgs {
 
 // ---------------------------------------------------------------------------------------------------------
 // Pure helpers: names, policy documents, the container definition. Tests call them directly.
-
-/** Lower-case letters, digits and single hyphens: valid in every name this component sets. */
-export function awsSafe(prefix: string): string {
-  return prefix
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-{2,}/g, "-")
-    .replace(/^-+|-+$/g, "");
-}
 
 /** ALB name: ≤ 32, letters/digits/hyphens, and never starting with "internal-" (AWS reserves it). */
 export function loadBalancerName(prefix: string): string {

@@ -31,16 +31,19 @@ export function physicalName(base: string, suffix: string, maxLength: number): s
   return `${cut}${tail}`;
 }
 
+/** Lower-case letters, digits and single hyphens: valid in every AWS name this program sets. */
+export function awsSafe(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
 /**
  * The prefix every resource of a stack derives its names from. Stack names may hold upper case, "_" and "."
  * (or "org/project/stack" paths); AWS names mostly may not, so they are folded here, once.
  */
 export function stackPrefix(appName: string, stack: string): string {
-  const clean = stack
-    .split("/")
-    .pop()!
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return `${appName}-${clean || "stack"}`;
+  return `${appName}-${awsSafe(stack.split("/").pop()!) || "stack"}`;
 }

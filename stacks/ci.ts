@@ -3,8 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
-import { awsSafe } from "../components/fargateService";
-import { physicalName } from "../components/names";
+import { awsSafe, physicalName } from "../components/names";
 import type { Shared } from "./shared";
 
 /** The names and tags this stack's resources carry, as the components name them (see each component). */

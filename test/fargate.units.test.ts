@@ -11,7 +11,6 @@ import { ConfigError, parseConfig } from "../config";
 import { fargateEnvIssues, fargateSchema } from "../config/fargate";
 import { tlsOnlyPolicy } from "../components/dataBucket";
 import {
-  awsSafe,
   capacityStrategy,
   containerDefinition,
   executionRolePolicy,
@@ -22,6 +21,7 @@ import {
   taskRolePolicy,
 } from "../components/fargateService";
 import { subnetCidrs } from "../components/network";
+import { awsSafe } from "../components/names";
 import { ecrRepositoryArnOf } from "../stacks/fargate";
 import { ROOT, stackConfig } from "./support/harness";
 
