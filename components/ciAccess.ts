@@ -148,6 +148,8 @@ export interface CiScope {
   readonly logGroupName?: string;
   /** S3 data bucket: its exact name, else the prefix of its generated name. */
   readonly dataBucket?: { readonly name?: string; readonly namePrefix: string };
+  /** The demo's wake page function (ec2-demo with demo.wake); its log group is /aws/lambda/<name>. */
+  readonly wakeFunctionName?: string;
   /** Hosted zone the stack writes records in. */
   readonly hostedZoneArn?: string;
   /** Customer KMS keys of secrets the program stores from stack config. */
@@ -197,6 +199,13 @@ function arns(s: CiScope) {
       ? `arn:${p}:s3:::${s.dataBucket.name ?? `${s.dataBucket.namePrefix}*`}`
       : undefined,
     instances: `arn:${p}:ec2:${at}:instance/*`,
+    wakeFunction: s.wakeFunctionName ? `arn:${p}:lambda:${at}:function:${s.wakeFunctionName}` : undefined,
+    wakeLogGroup: s.wakeFunctionName
+      ? [
+          `arn:${p}:logs:${at}:log-group:/aws/lambda/${s.wakeFunctionName}`,
+          `arn:${p}:logs:${at}:log-group:/aws/lambda/${s.wakeFunctionName}:*`,
+        ]
+      : undefined,
     runShellScript: `arn:${p}:ssm:${s.region}::document/AWS-RunShellScript`,
   };
 }
@@ -248,6 +257,24 @@ function readStatements(s: CiScope): PolicyStatement[] {
       Resource: "*",
       Condition: regional(s),
     },
+    ...(a.wakeFunction
+      ? [
+          {
+            Sid: "WakeFunctionRead",
+            Effect: "Allow" as const,
+            Action: [
+              "lambda:GetFunction",
+              "lambda:GetFunctionConfiguration",
+              "lambda:GetFunctionCodeSigningConfig",
+              "lambda:GetFunctionUrlConfig",
+              "lambda:GetPolicy",
+              "lambda:ListVersionsByFunction",
+              "lambda:ListTags",
+            ],
+            Resource: a.wakeFunction,
+          },
+        ]
+      : []),
     {
       // IAM and Route 53 are global: requests carry no region to condition on.
       Sid: "DescribeGlobal",
@@ -483,7 +510,13 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
       Action: ["iam:PassRole"],
       Resource: a.roles,
       Condition: {
-        StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"] },
+        StringEquals: {
+          "iam:PassedToService": [
+            "ec2.amazonaws.com",
+            "ecs-tasks.amazonaws.com",
+            ...(s.wakeFunctionName ? ["lambda.amazonaws.com"] : []),
+          ],
+        },
       },
     },
     {
@@ -653,6 +686,43 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
         Action: ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
         Resource: "*",
         Condition: regional(s),
+      },
+    );
+
+  if (a.wakeFunction && a.wakeLogGroup)
+    statements.push(
+      {
+        Sid: "WakeFunction",
+        Effect: "Allow",
+        Action: [
+          "lambda:CreateFunction",
+          "lambda:DeleteFunction",
+          "lambda:UpdateFunctionCode",
+          "lambda:UpdateFunctionConfiguration",
+          "lambda:CreateFunctionUrlConfig",
+          "lambda:UpdateFunctionUrlConfig",
+          "lambda:DeleteFunctionUrlConfig",
+          "lambda:AddPermission",
+          "lambda:RemovePermission",
+          "lambda:TagResource",
+          "lambda:UntagResource",
+        ],
+        Resource: a.wakeFunction,
+      },
+      {
+        Sid: "WakeLogs",
+        Effect: "Allow",
+        Action: [
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:DeleteRetentionPolicy",
+          "logs:TagResource",
+          "logs:UntagResource",
+          "logs:TagLogGroup",
+          "logs:UntagLogGroup",
+        ],
+        Resource: a.wakeLogGroup,
       },
     );
 

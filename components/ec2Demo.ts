@@ -15,6 +15,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { gzipSync } from "fflate";
 import { physicalName, NAME_LIMITS } from "./names";
 import { ecrPullStatements } from "./image";
 import { readStatements, type SecretEntry } from "./secrets";
@@ -23,8 +24,14 @@ import { readStatements, type SecretEntry } from "./secrets";
 export const UNIT_NAME = "ferry-app";
 /** First value of the A record, before the instance writes its own: TEST-NET-1 (RFC 5737), never routed. */
 export const PLACEHOLDER_IP = "192.0.2.1";
-/** EC2 rejects user-data above 16 KB (before base64). */
+/** EC2 rejects user-data above 16 KB (the raw bytes, here gzipped, before base64). */
 export const USER_DATA_LIMIT = 16384;
+/** Instance tag the start script writes its progress to ("<stage> <UTC time>"); the wake page reads it. */
+export const STATUS_TAG = "ferry:status";
+/** Instance tag the wake page counts its starts of the day in ("<YYYY-MM-DD> <n>"). */
+export const WAKE_STARTS_TAG = "ferry:wake-starts";
+/** Tags written at run time by the instance and the wake page: the provider ignores them (stacks/shared.ts). */
+export const RUNTIME_TAGS = [STATUS_TAG, WAKE_STARTS_TAG] as const;
 /** Where the shell files that run on the instance (and the rollout) live. */
 export const INSTANCE_SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "instance");
 /** The rollout script, relative to the project root (where `pulumi up` runs local commands). */
@@ -68,8 +75,14 @@ export interface Ec2DemoArgs {
   readonly rootVolumeGb?: number;
   /** Subnet to launch in; must give instances a route to an internet gateway. @default a default-VPC subnet */
   readonly subnetId?: string;
-  /** Who may reach the app port (and 80 with `openHttp`). @default ["0.0.0.0/0"] */
+  /** Who may reach the app: its port (and 80 with `openHttp`), or 443 with `https`. @default ["0.0.0.0/0"] */
   readonly ingressCidrs?: readonly string[];
+  /**
+   * Caddy on the instance terminates TLS for `dns.fqdn` with a Let's Encrypt certificate; the app port is then
+   * closed to the internet, 443 is open to `ingressCidrs` and 80 (redirect, ACME challenge) to everyone.
+   * Needs `dns`. @default undefined (no proxy: the app port is published)
+   */
+  readonly https?: HttpsValues;
   /** Also publish the app on port 80. @default false */
   readonly openHttp?: boolean;
   /** SSH (22) from these CIDRs; closed when empty (SSM Session Manager needs no open port). @default [] */
@@ -189,7 +202,21 @@ export interface StartScriptValues {
     readonly ref: string;
   }>;
   readonly dns?: { readonly zoneId: string; readonly fqdn: string };
+  /** Caddy in front of the app with a Let's Encrypt certificate for `dns.fqdn`; needs `dns`. */
+  readonly https?: HttpsValues;
 }
+
+export interface HttpsValues {
+  /** The proxy image, e.g. "public.ecr.aws/docker/library/caddy:2.10.2". */
+  readonly proxyImage: string;
+  /** ACME account e-mail (expiry notices); optional for Let's Encrypt. */
+  readonly acmeEmail?: string;
+  /** Use Let's Encrypt's staging CA (untrusted certificates, generous limits) to try things out. */
+  readonly acmeStaging?: boolean;
+}
+
+/** Let's Encrypt's staging directory: certificates browsers do not trust, under much higher rate limits. */
+export const ACME_STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -200,6 +227,16 @@ export function renderStartScript(v: StartScriptValues, template?: string): stri
     problems.push(`container name "${v.containerName}"`);
   if (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535) problems.push(`port ${v.port}`);
   if (!v.healthPath.startsWith("/")) problems.push(`health path "${v.healthPath}"`);
+  if (v.https) {
+    if (!v.dns) problems.push("https without a DNS name (Let's Encrypt certifies names, not addresses)");
+    if (v.port === 80 || v.port === 443)
+      problems.push(`port ${v.port} with https (the proxy listens on 80 and 443)`);
+    if (v.openHttp) problems.push("openHttp with https (port 80 redirects to HTTPS)");
+    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(v.https.proxyImage))
+      problems.push(`proxy image "${v.https.proxyImage}"`);
+    if (v.https.acmeEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(v.https.acmeEmail))
+      problems.push(`ACME e-mail "${v.https.acmeEmail}"`);
+  }
   for (const [k, val] of Object.entries(v.env)) {
     if (!ENV_NAME.test(k)) problems.push(`env name "${k}"`);
     // Docker env files are one line per variable, taken literally.
@@ -226,23 +263,49 @@ export function renderStartScript(v: StartScriptValues, template?: string): stri
       FQDN: shellQuote(v.dns?.fqdn ?? ""),
       ENV_VARS: words(Object.entries(v.env).map(([k, val]) => `${k}=${val}`)),
       SECRETS: words(v.secrets.map((s) => `${s.envName}=${s.kind}:${s.ref}`)),
+      HTTPS: shellQuote(String(v.https !== undefined)),
+      PROXY_IMAGE: shellQuote(v.https?.proxyImage ?? ""),
+      ACME_EMAIL: shellQuote(v.https?.acmeEmail ?? ""),
+      ACME_CA: shellQuote(v.https?.acmeStaging ? ACME_STAGING_CA : ""),
+      PARK_IP: shellQuote(PLACEHOLDER_IP),
     },
   );
 }
 
-/** The cloud-config user-data: installs the rendered start script and the unit, enables and starts the unit. */
+/** The unit that parks the DNS record (and stops the proxy) at shutdown. */
+export const PARK_UNIT_NAME = "ferry-park";
+
+/**
+ * The cloud-config user-data: installs the rendered start script and both units, enables them and starts the
+ * app unit. Plain text (tests and `npm run plan` read it); `packUserData` compresses it for EC2.
+ */
 export function renderUserData(v: { prefix: string; imageParameter: string; startScript: string }): string {
   const read = (file: string) => fs.readFileSync(path.join(INSTANCE_SCRIPTS_DIR, file), "utf8");
-  const out = fillTemplate(read("user-data.yaml"), {
+  const unit = (name: string) =>
+    stripComments(read(`${name}.service`), `${name}.service: from scripts/instance in ferry`);
+  return fillTemplate(read("user-data.yaml"), {
     PREFIX: v.prefix,
     IMAGE_PARAM: v.imageParameter,
     START_SCRIPT: v.startScript,
-    UNIT: stripComments(read(`${UNIT_NAME}.service`), `${UNIT_NAME}.service: from scripts/instance in ferry`),
+    UNIT: unit(UNIT_NAME),
+    PARK_UNIT: unit(PARK_UNIT_NAME),
   });
-  const size = Buffer.byteLength(out, "utf8");
-  if (size > USER_DATA_LIMIT)
-    throw new Error(`user-data is ${size} bytes; EC2 accepts at most ${USER_DATA_LIMIT}`);
-  return out;
+}
+
+/**
+ * Gzip (cloud-init unpacks it) and base64 for `userDataBase64`: the script with HTTPS, the status reports and
+ * the shutdown path no longer fits EC2's 16 KB uncompressed. Compressed by fflate, a pure-JS deflate pinned
+ * in package.json, with a zero timestamp: the same text gives the same bytes on every machine and Node
+ * version (Node's own zlib may differ by build and CPU), so the user-data, which replaces the instance when
+ * it changes, changes only when the text does.
+ */
+export function packUserData(text: string): string {
+  const packed = gzipSync(Buffer.from(text, "utf8"), { level: 9, mtime: 0 });
+  if (packed.byteLength > USER_DATA_LIMIT)
+    throw new Error(
+      `user-data is ${packed.byteLength} bytes gzipped; EC2 accepts at most ${USER_DATA_LIMIT} before base64`,
+    );
+  return Buffer.from(packed).toString("base64");
 }
 
 export interface InstancePolicyInput {
@@ -279,15 +342,16 @@ export function instancePolicyDocument(i: InstancePolicyInput): string {
       Effect: "Allow",
       Action: ["route53:ChangeResourceRecordSets"],
       Resource: [i.dns.zoneArn],
-      // Only its own name (Route 53 compares the lower-case name without the trailing dot), only type A,
-      // only UPSERT: a leaked instance credential cannot repoint or delete the rest of the zone.
+      // Only its own name (Route 53 compares the lower-case name without the trailing dot), only type A:
+      // a leaked instance credential cannot repoint or delete the rest of the zone. UPSERT at boot; DELETE
+      // plus CREATE in one batch at shutdown, to park the record only while it still holds this host's address.
       Condition: {
         "ForAllValues:StringEquals": {
           "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
             i.dns.fqdn.toLowerCase().replace(/\.$/, ""),
           ],
           "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
-          "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE", "CREATE"],
         },
       },
     });
@@ -300,6 +364,22 @@ export function instancePolicyDocument(i: InstancePolicyInput): string {
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** The instance may write one tag, STATUS_TAG, on itself and on nothing else. */
+export function statusPolicyDocument(instanceArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OwnStatusTag",
+        Effect: "Allow",
+        Action: ["ec2:CreateTags"],
+        Resource: [instanceArn],
+        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [STATUS_TAG] } },
+      },
+    ],
+  });
 }
 
 /** Idle alarm periods: basic monitoring has one datapoint per 5 minutes. */
@@ -330,6 +410,7 @@ const cidrSlug = (cidr: string) => cidr.replace(/[./]/g, "-");
 
 export class Ec2Demo extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
+  public readonly instanceArn: pulumi.Output<string>;
   /** EC2 public DNS name at creation; it changes on every stop/start (the A record does not). */
   public readonly publicDns: pulumi.Output<string>;
   /** SSM parameter the instance reads its image reference from. */
@@ -339,6 +420,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
 
   constructor(name: string, args: Ec2DemoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:demo:Ec2Demo", name, {}, opts);
+    if (args.https && !args.dns) throw new Error("Ec2Demo: https needs dns (Let's Encrypt certifies a name)");
     const instanceType = args.instanceType ?? "t3.small";
     const secrets = args.secrets ?? [];
     this.imageParameterName = imageParameterName(args.prefix);
@@ -348,11 +430,13 @@ export class Ec2Demo extends pulumi.ComponentResource {
     const role = this.role(name, args, secrets, imageParam);
     const record = this.record(name, args);
     const instance = this.instance(name, args, instanceType, secrets, network, role, imageParam, record);
+    this.statusGrant(name, role.role, instance);
     const power = this.powerState(name, args, instance);
     this.idleAlarm(name, args, instance);
     if (args.rollout ?? true) this.rollout(name, args, instance, imageParam, power);
 
     this.instanceId = instance.id;
+    this.instanceArn = instance.arn;
     this.publicDns = instance.publicDns;
     this.securityGroupId = network.securityGroupId;
     this.roleName = role.role.name;
@@ -414,9 +498,18 @@ export class Ec2Demo extends pulumi.ComponentResource {
           { parent: this },
         );
     };
-    ingress(args.port, args.ingressCidrs ?? ["0.0.0.0/0"], `app (${args.containerName})`);
-    if ((args.openHttp ?? false) && args.port !== 80)
-      ingress(80, args.ingressCidrs ?? ["0.0.0.0/0"], `HTTP to the app (${args.containerName})`);
+    const cidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
+    if (args.https) {
+      // The app port stays closed: only the proxy, on the host, reaches it (on loopback).
+      ingress(443, cidrs, `HTTPS to the app (${args.containerName})`);
+      // From anywhere whatever ingressCidrs says: Let's Encrypt validates from addresses it does not publish,
+      // and port 80 serves nothing but that challenge and a redirect to HTTPS.
+      ingress(80, ["0.0.0.0/0"], "HTTP: redirect to HTTPS, Let's Encrypt challenge");
+    } else {
+      ingress(args.port, cidrs, `app (${args.containerName})`);
+      if ((args.openHttp ?? false) && args.port !== 80)
+        ingress(80, cidrs, `HTTP to the app (${args.containerName})`);
+    }
     // Closed unless asked for: Session Manager (`aws ssm start-session`) reaches the instance without it.
     ingress(22, args.sshCidrs ?? [], "SSH");
     new aws.vpc.SecurityGroupEgressRule(
@@ -557,6 +650,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
             env: args.env ?? {},
             secrets: secrets.map((s, i) => ({ envName: s.envName, kind: s.kind, ref: refs[i] })),
             dns: args.dns ? { zoneId, fqdn: args.dns.fqdn } : undefined,
+            https: args.https,
           }),
         }),
       );
@@ -585,7 +679,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
           encrypted: true,
           deleteOnTermination: true,
         },
-        userData,
+        // Gzipped (see packUserData); on the instance: /usr/local/bin/ferry-start and the two units.
+        userDataBase64: userData.apply(packUserData),
         // cloud-init writes files only on an instance's first boot, so a changed start script (a new port,
         // env var or secret; never a new image) reaches the instance only through a new one.
         userDataReplaceOnChange: true,
@@ -600,6 +695,22 @@ export class Ec2Demo extends pulumi.ComponentResource {
         // A newer AMI must not replace a demo that works; a new default subnet must not move it.
         ignoreChanges: ["ami", ...(network.subnetChosenByUs ? ["subnetId"] : [])],
       },
+    );
+  }
+
+  /**
+   * The start script reports its progress in the STATUS_TAG of its own instance (the wake page shows it).
+   * A policy of its own, made once the instance exists, so it names the exact instance ARN: a boot that
+   * runs before it exists loses a few progress reports, never the app.
+   */
+  private statusGrant(name: string, role: aws.iam.Role, instance: aws.ec2.Instance): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${name}-status`,
+      {
+        role: role.name,
+        policy: instance.arn.apply(statusPolicyDocument),
+      },
+      { parent: this },
     );
   }
 

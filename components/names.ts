@@ -9,6 +9,7 @@ export const NAME_LIMITS = {
   ecsCluster: 255,
   logGroup: 512,
   ssmParameter: 1011,
+  lambdaFunction: 64,
 } as const;
 
 export function shortHash(text: string, length = 6): string {

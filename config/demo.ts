@@ -1,6 +1,6 @@
 // `ferry:demo`: settings of the cheap EC2 demo topology (requirements D1–D10).
 import { z } from "zod";
-import { bool, cidr, int } from "./fields";
+import { bool, cidr, email, int } from "./fields";
 
 export const demoSchema = z.strictObject({
   /** EC2 instance type. A type whose family ends in "g" (t4g, m7g) is arm64 and needs image.platform linux/arm64. */
@@ -15,7 +15,7 @@ export const demoSchema = z.strictObject({
     .string({ error: 'a subnet id such as "subnet-0123456789abcdef0"' })
     .regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as "subnet-0123456789abcdef0"' })
     .optional(),
-  /** Who may reach the app port (and port 80 when openHttp). */
+  /** Who may reach the app: its port (and 80 with openHttp), or 443 with HTTPS. */
   ingressCidrs: z
     .array(cidr(), { error: 'a list of IPv4 CIDRs such as ["0.0.0.0/0"]' })
     .min(1, { error: 'at least one CIDR (use ["0.0.0.0/0"] for anyone)' })
@@ -44,6 +44,58 @@ export const demoSchema = z.strictObject({
    * `pulumi up` runs and needs the AWS CLI there; with false, a new image reaches the instance at its next start.
    */
   rollout: bool().default(true),
+  /**
+   * HTTPS on the constant name: Caddy on the instance with a Let's Encrypt certificate, port 80 redirecting.
+   * @default true when ferry:dns is set (it needs a name), false otherwise
+   */
+  https: bool().optional(),
+  /** ACME account e-mail: Let's Encrypt's expiry notices. Optional. */
+  acmeEmail: email().optional(),
+  /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
+  acmeStaging: bool().optional(),
+  /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */
+  proxyImage: z
+    .string({ error: 'an image reference such as "public.ecr.aws/docker/library/caddy:2.10.2-alpine"' })
+    .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, {
+      error:
+        'an image reference with a tag or digest, such as "public.ecr.aws/docker/library/caddy:2.10.2-alpine"',
+    })
+    .optional(),
+  /** Wake page: a constant public URL where visitors see the demo's state and may start it. Opt-in. */
+  wake: z
+    .strictObject({
+      /** Set false to remove the wake page but keep its settings. */
+      enabled: bool().default(true),
+      /** Starts through the wake page per UTC day; the idle auto-stop ends each run. */
+      dailyStartLimit: int(1, 48, "a number of starts per day: an integer").default(5),
+      /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo. */
+      passcode: z
+        .strictObject({
+          /** A secret config key of this project (`pulumi config set --secret <key> <value>`). */
+          fromConfig: z
+            .string({ error: "the name of a secret config key in this project, such as wakePasscode" })
+            .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+              error: "the name of a secret config key in this project, such as wakePasscode",
+            })
+            .optional(),
+          /** An existing SSM SecureString parameter, by name. */
+          ssmParameter: z
+            .string({ error: 'an SSM parameter name starting with "/"' })
+            .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, {
+              error: 'an SSM parameter name such as "/demo/wake-passcode"',
+            })
+            .optional(),
+        })
+        .superRefine((p, ctx) => {
+          if ((p.fromConfig === undefined) === (p.ssmParameter === undefined))
+            ctx.addIssue({ code: "custom", message: "exactly one of fromConfig, ssmParameter" });
+        })
+        .optional(),
+    })
+    .optional(),
 });
+
+/** The default proxy image: Caddy's official image, from ECR Public. */
+export const DEFAULT_PROXY_IMAGE = "public.ecr.aws/docker/library/caddy:2.10.2-alpine";
 
 export type DemoConfig = z.output<typeof demoSchema>;

@@ -7,10 +7,24 @@ import type { CiConfig } from "./ci";
 import { demoSchema, type DemoConfig } from "./demo";
 import { ConfigError, problemsFrom, unknownKeyProblem } from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
-import { rootSchema, type ParsedConfig, type Topology } from "./schema";
+import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
 
 export { ConfigError } from "./errors";
 export type { CiConfig, DemoConfig, FargateConfig, Topology };
+
+/** The wake page's settings, with the passcode's source resolved (a config value stays an Output secret). */
+export interface WakeConfig {
+  readonly dailyStartLimit: number;
+  readonly passcode?:
+    | { readonly kind: "config"; readonly key: string; readonly value: pulumi.Output<string> }
+    | { readonly kind: "ssm"; readonly name: string };
+}
+
+/** `ferry:demo` with its defaults resolved: `https` decided, `wake` present only when enabled. */
+export interface DemoSettings extends Omit<DemoConfig, "https" | "wake"> {
+  readonly https: boolean;
+  readonly wake?: WakeConfig;
+}
 
 /** Where a secret's value lives. Values from config stay `Output` secrets end to end. */
 export type SecretSource =
@@ -74,7 +88,7 @@ export interface FerryConfig {
   readonly image: ImageConfig;
   readonly registry: { readonly name: string; readonly keepImages: number };
   readonly dns?: DnsConfig;
-  readonly demo?: DemoConfig;
+  readonly demo?: DemoSettings;
   readonly fargate?: FargateConfig;
   readonly ci?: CiConfig;
   /** Monthly cost budget the offline estimate is checked against (`npm run plan`, `npm test`). */
@@ -112,6 +126,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
   const appInput = input["ferry:app"] as { secrets?: Record<string, { fromConfig?: unknown }> } | undefined;
   for (const s of Object.values(appInput?.secrets ?? {}))
     if (typeof s?.fromConfig === "string") secretKeys.add(`${ctx.project}:${s.fromConfig}`);
+  const wakeKey = (input["ferry:demo"] as { wake?: { passcode?: { fromConfig?: unknown } } } | undefined)
+    ?.wake?.passcode?.fromConfig;
+  if (typeof wakeKey === "string") secretKeys.add(`${ctx.project}:${wakeKey}`);
 
   for (const key of Object.keys(raw).sort()) {
     if (!key.startsWith(`${ctx.project}:`) || KNOWN_KEYS.includes(key) || secretKeys.has(key)) continue;
@@ -129,6 +146,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
         `ferry:app.secrets.${envName}.fromConfig: config key "${ctx.project}:${s.fromConfig}" is not set; ` +
           `expected it set with: pulumi config set --secret ${s.fromConfig} <value>`,
       );
+
+  const wakeFromConfig = c["ferry:demo"]?.wake?.passcode?.fromConfig;
+  if (wakeFromConfig !== undefined && raw[`${ctx.project}:${wakeFromConfig}`] === undefined)
+    problems.push(
+      `ferry:demo.wake.passcode.fromConfig: config key "${ctx.project}:${wakeFromConfig}" is not set; ` +
+        `expected it set with: pulumi config set --secret ${wakeFromConfig} <value>`,
+    );
 
   const image = resolveImage(c, ctx.projectRoot, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -207,10 +231,31 @@ function toFerryConfig(
       record,
       fqdn: record === "@" ? dnsIn.domain : `${record}.${dnsIn.domain}`,
     },
-    demo: topology === "ec2-demo" ? (c["ferry:demo"] ?? demoDefaults()) : undefined,
+    demo: topology === "ec2-demo" ? demoSettings(c, ctx) : undefined,
     fargate: topology === "fargate-ha" ? (c["ferry:fargate"] ?? fargateDefaults()) : undefined,
     ci: c["ferry:ci"],
     budget: c["ferry:budget"],
+  };
+}
+
+function demoSettings(c: ParsedConfig, ctx: ParseContext): DemoSettings {
+  const parsed = c["ferry:demo"] ?? demoDefaults();
+  const wake = parsed.wake;
+  const p = wake?.passcode;
+  return {
+    ...parsed,
+    https: demoHttps(c),
+    wake: wake?.enabled
+      ? {
+          dailyStartLimit: wake.dailyStartLimit,
+          passcode:
+            p?.fromConfig !== undefined
+              ? { kind: "config", key: p.fromConfig, value: ctx.readSecret(p.fromConfig) }
+              : p?.ssmParameter !== undefined
+                ? { kind: "ssm", name: p.ssmParameter }
+                : undefined,
+        }
+      : undefined,
   };
 }
 

@@ -215,6 +215,7 @@ export const rootSchema = z
           path: ["ferry:image", "platform"],
           message: `"${arm ? "linux/arm64" : "linux/amd64"}" to run on instance type ${type}`,
         });
+      for (const issue of demoIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     } else {
       const { cpu, memory } = c["ferry:app"];
       const allowed = FARGATE_MEMORY[cpu];
@@ -242,6 +243,49 @@ export const rootSchema = z
         });
     }
   });
+
+/** HTTPS is on when asked for, or by default whenever there is a name to certify. */
+export function demoHttps(c: { "ferry:demo"?: { https?: boolean }; "ferry:dns"?: unknown }): boolean {
+  return c["ferry:demo"]?.https ?? c["ferry:dns"] !== undefined;
+}
+
+/** Cross-field rules of the demo's HTTPS and wake settings. */
+function demoIssues(c: ParsedConfig): { path: (string | number)[]; input?: unknown; message: string }[] {
+  const demo = c["ferry:demo"];
+  const issues: { path: (string | number)[]; input?: unknown; message: string }[] = [];
+  const https = demoHttps(c);
+  const why = demo?.https === undefined ? " (demo.https is on by default with ferry:dns)" : "";
+  if (demo?.https === true && c["ferry:dns"] === undefined)
+    issues.push({
+      path: ["ferry:demo", "https"],
+      message: "false or unset without ferry:dns (Let's Encrypt certifies a domain name, not an IP address)",
+    });
+  if (https) {
+    if (demo?.openHttp === true)
+      issues.push({
+        path: ["ferry:demo", "openHttp"],
+        message: `false while HTTPS is on${why}: port 80 then redirects to HTTPS`,
+      });
+    const port = c["ferry:app"].port;
+    if (port === 80 || port === 443)
+      issues.push({
+        path: ["ferry:app", "port"],
+        message: `a port other than 80 and 443 while HTTPS is on${why}: the proxy listens on them`,
+      });
+  } else
+    for (const key of ["acmeEmail", "acmeStaging", "proxyImage"] as const)
+      if (demo?.[key] !== undefined)
+        issues.push({
+          path: ["ferry:demo", key],
+          message: "unset while demo.https is off (it would be ignored)",
+        });
+  if (demo?.wake?.enabled && !demo.idleStop.enabled)
+    issues.push({
+      path: ["ferry:demo", "idleStop", "enabled"],
+      message: "true while demo.wake is on (every start by a visitor must end by itself)",
+    });
+  return issues;
+}
 
 function rangeText(values: number[]): string {
   if (values.length <= 4) return values.join(", ");

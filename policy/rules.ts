@@ -13,6 +13,7 @@
 //
 // The pack is self-contained: it imports nothing from the program (its own package.json, installed with
 // `npm ci --prefix policy`) and reads resources by type token and property name, not through @pulumi/aws.
+import { gunzipSync } from "node:zlib";
 import type {
   PolicyResource,
   ResourceValidationPolicy,
@@ -891,8 +892,17 @@ export function secretAssignmentsIn(text: string): string[] {
   return [...found];
 }
 
+/** Base64 user-data as text; gzipped user-data (cloud-init unpacks it) is unpacked too, so it hides nothing. */
 function decodeBase64(v: string): string {
-  return Buffer.from(v, "base64").toString("utf8");
+  const bytes = Buffer.from(v, "base64");
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes).toString("utf8");
+    } catch {
+      return bytes.toString("utf8");
+    }
+  }
+  return bytes.toString("utf8");
 }
 
 const noPlaintextSecrets: ResourceValidationPolicy = {

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
 import { awsSafe, physicalName } from "../components/names";
+import { wakeFunctionName } from "../components/wakePage";
 import type { Shared } from "./shared";
 
 /** The names and tags this stack's resources carry, as the components name them (see each component). */
@@ -20,6 +21,7 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "ho
     // components/fargateService.ts: the cluster and log group default to names from the app.
     clusterName: fargate ? (fargate.clusterName ?? `${cfg.app.name}-cluster`) : undefined,
     logGroupName: fargate ? (fargate.logGroupName ?? `/ecs/${cfg.app.name}`) : undefined,
+    wakeFunctionName: cfg.topology === "ec2-demo" && cfg.demo?.wake ? wakeFunctionName(prefix) : undefined,
     // components/fargateService.ts names a generated bucket "<prefix>-data-…".
     dataBucket:
       fargate && cfg.app.dataBucket

@@ -3,6 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { demoCommands, Ec2Demo, UNIT_NAME } from "../components/ec2Demo";
+import { WakePage } from "../components/wakePage";
+import { DEFAULT_PROXY_IMAGE } from "../config/demo";
 import type { Shared } from "./shared";
 
 export function deployDemo(
@@ -31,6 +33,13 @@ export function deployDemo(
       rootVolumeGb: demo.rootVolumeGb,
       subnetId: demo.subnetId,
       ingressCidrs: demo.ingressCidrs,
+      https: demo.https
+        ? {
+            proxyImage: demo.proxyImage ?? DEFAULT_PROXY_IMAGE,
+            acmeEmail: demo.acmeEmail,
+            acmeStaging: demo.acmeStaging ?? false,
+          }
+        : undefined,
       openHttp: demo.openHttp,
       sshCidrs: demo.sshCidrs,
       powerState: demo.powerState,
@@ -41,13 +50,17 @@ export function deployDemo(
     opts,
   );
 
-  // With port 80 published, the URL needs no port.
-  const portSuffix = demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
+  // With HTTPS or port 80 published, the URL needs no port.
+  const portSuffix = demo.https || demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
+  const scheme = demo.https ? "https" : "http";
   const commands = ec2.instanceId.apply((id) => demoCommands(region, id, cfg.aws.profile));
+  const url = shared.dns
+    ? pulumi.output(`${scheme}://${shared.dns.fqdn}${portSuffix}`)
+    : pulumi.interpolate`${scheme}://${ec2.publicDns}${portSuffix}`;
+
+  const wake = demo.wake && wakePage(cfg, shared, ec2, opts);
   return {
-    url: shared.dns
-      ? pulumi.output(`http://${shared.dns.fqdn}${portSuffix}`)
-      : pulumi.interpolate`http://${ec2.publicDns}${portSuffix}`,
+    url,
     ...(shared.dns
       ? {}
       : {
@@ -55,6 +68,7 @@ export function deployDemo(
             "EC2 public DNS name at creation: it changes on every stop/start. Set ferry:dns for a constant URL.",
           ),
         }),
+    ...(wake ? { wakeUrl: wake.url } : {}),
     instanceId: ec2.instanceId,
     startCommand: commands.startCommand,
     stopCommand: commands.stopCommand,
@@ -68,4 +82,40 @@ export function deployDemo(
     imageParameter: pulumi.output(ec2.imageParameterName),
     repositoryUrl: shared.image.repositoryUrl,
   };
+}
+
+/** The wake page (ferry:demo.wake): a constant URL that shows the demo's state and starts it on request. */
+function wakePage(
+  cfg: FerryConfig,
+  shared: Shared,
+  ec2: Ec2Demo,
+  opts: pulumi.ComponentResourceOptions,
+): WakePage {
+  const demo = cfg.demo!;
+  const wake = demo.wake!;
+  const passcode = wake.passcode;
+  const portSuffix = demo.https || demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
+  return new WakePage(
+    `${shared.prefix}-wake`,
+    {
+      prefix: shared.prefix,
+      region: cfg.aws.region,
+      appName: cfg.app.name,
+      instanceId: ec2.instanceId,
+      instanceArn: ec2.instanceArn,
+      // Without a domain the instance gets a new EC2 name at every start: the page fills it in.
+      demoUrl: shared.dns
+        ? `${demo.https ? "https" : "http"}://${shared.dns.fqdn}${portSuffix}`
+        : `http://{publicDnsName}${portSuffix}`,
+      dailyStartLimit: wake.dailyStartLimit,
+      idleStopMinutes: demo.idleStop.enabled ? demo.idleStop.minutes : undefined,
+      passcode:
+        passcode?.kind === "config"
+          ? { kind: "value", value: passcode.value }
+          : passcode?.kind === "ssm"
+            ? { kind: "ssm", name: passcode.name }
+            : undefined,
+    },
+    opts,
+  );
 }

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { Dns } from "../components/dns";
+import { RUNTIME_TAGS } from "../components/ec2Demo";
 import { AppImage } from "../components/image";
 import { stackPrefix } from "../components/names";
 import { AppSecrets } from "../components/secrets";
@@ -25,6 +26,9 @@ export function createProvider(cfg: FerryConfig): aws.Provider {
     allowedAccountIds: [...cfg.aws.allowedAccountIds],
     profile: cfg.aws.profile,
     defaultTags: { tags: { ...cfg.tags } },
+    // Written at run time by the demo instance (its boot progress) and the wake page (its start count): they
+    // belong to them, so neither a `pulumi up` nor a refresh in the drift check treats them as drift.
+    ignoreTags: { keys: [...RUNTIME_TAGS] },
   });
 }
 

@@ -347,4 +347,76 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:app.env.GREETING: got "hello\\nworld", expected a single-line value (no newline or NUL: env files and task definitions cannot carry them)',
   },
+  // Issue 8: HTTPS and the wake page.
+  {
+    title: "https without a domain",
+    stack: "demo",
+    remove: ["ferry:dns"],
+    merge: { "ferry:demo": { https: true } },
+    message:
+      "Invalid stack config: ferry:demo.https: got true, expected false or unset without ferry:dns (Let's Encrypt certifies a domain name, not an IP address)",
+  },
+  {
+    title: "openHttp while HTTPS is on by default",
+    stack: "demo",
+    merge: { "ferry:demo": { openHttp: true } },
+    message:
+      "Invalid stack config: ferry:demo.openHttp: got true, expected false while HTTPS is on (demo.https is on by default with ferry:dns): port 80 then redirects to HTTPS",
+  },
+  {
+    title: "app on port 443 with HTTPS",
+    stack: "demo",
+    merge: { "ferry:app": { port: 443 } },
+    message:
+      "Invalid stack config: ferry:app.port: got 443, expected a port other than 80 and 443 while HTTPS is on (demo.https is on by default with ferry:dns): the proxy listens on them",
+  },
+  {
+    title: "ACME e-mail while HTTPS is off",
+    stack: "demo",
+    merge: { "ferry:demo": { https: false, acmeEmail: "ops@example.com" } },
+    message:
+      'Invalid stack config: ferry:demo.acmeEmail: got "ops@example.com", expected unset while demo.https is off (it would be ignored)',
+  },
+  {
+    title: "ACME e-mail not an address",
+    stack: "demo",
+    merge: { "ferry:demo": { acmeEmail: "ops" } },
+    message:
+      'Invalid stack config: ferry:demo.acmeEmail: got "ops", expected an e-mail address such as "ops@example.com"',
+  },
+  {
+    title: "wake page without the idle stop",
+    stack: "demo",
+    merge: { "ferry:demo": { idleStop: { enabled: false }, wake: {} } },
+    message:
+      "Invalid stack config: ferry:demo.idleStop.enabled: got false, expected true while demo.wake is on (every start by a visitor must end by itself)",
+  },
+  {
+    title: "wake limit 0",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { dailyStartLimit: 0 } } },
+    message:
+      "Invalid stack config: ferry:demo.wake.dailyStartLimit: got 0, expected a number of starts per day: an integer from 1 to 48",
+  },
+  {
+    title: "wake passcode from two places",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { passcode: { fromConfig: "wakePasscode", ssmParameter: "/a/b" } } } },
+    message:
+      'Invalid stack config: ferry:demo.wake.passcode: got {"fromConfig":"wakePasscode","ssmParameter":"/a/b"}, expected exactly one of fromConfig, ssmParameter',
+  },
+  {
+    title: "wake passcode config key not set",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { passcode: { fromConfig: "wakePasscode" } } } },
+    message:
+      'Invalid stack config: ferry:demo.wake.passcode.fromConfig: config key "ferry:wakePasscode" is not set; expected it set with: pulumi config set --secret wakePasscode <value>',
+  },
+  {
+    title: "wake typo",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { dailyLimit: 3 } } },
+    message:
+      'Invalid stack config: ferry:demo.wake: unknown key "dailyLimit", expected one of: enabled, dailyStartLimit, passcode',
+  },
 ];

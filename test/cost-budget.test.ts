@@ -43,8 +43,10 @@ describe("ferry:budget: committed stacks within their budget", () => {
       overrides: { config: { "ferry:demo": { ...demo, rootVolumeGb: 20 } } },
     });
     const b = checkBudget(p.estimate, 2);
-    // 20 × 0.0952 (disk) + 0.50 (zone) + 0.10 (ECR) + 0.10 (idle alarm)
-    assert.strictEqual(b.estimateUsd.toFixed(2), (20 * 0.0952 + 0.5 + 0.1 + 0.1).toFixed(2));
+    // 20 × 0.0952 (disk) + 0.50 (zone) + 0.10 (ECR) + 0.10 (idle alarm) + the wake page's 1,000 requests a
+    // month (requests, 0.3 s × 128 MB each, 1 KB of logs each: about a tenth of a cent).
+    const wake = 1000 * 0.0000002 + 1000 * 0.3 * 0.125 * 0.0000133334 + 0.001 * 0.63 + 0.001 * 0.0324;
+    assert.strictEqual(b.estimateUsd.toFixed(2), (20 * 0.0952 + 0.5 + 0.1 + 0.1 + wake).toFixed(2));
     assert.strictEqual(b.within, false);
   });
 });

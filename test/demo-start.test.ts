@@ -1,12 +1,13 @@
 // The instance start script (D5, D6) and the rollout script (D8), rendered by the real TypeScript functions
 // and executed by bash against stand-in aws/docker/curl/systemctl/dnf/apt-get/sleep (test/instance/bin).
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderStartScript, type StartScriptValues } from "../components/ec2Demo";
-import { inOrder, Sandbox, type RunResult, type SandboxOptions } from "./instance/sandbox";
+import { INSTANCE_ID, inOrder, Sandbox, type RunResult, type SandboxOptions } from "./instance/sandbox";
 
 const SECRET = "sk-test-DO-NOT-LEAK-4f1c9a";
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
@@ -28,6 +29,13 @@ const VALUES: StartScriptValues = {
   dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.rusbehabtahi.com" },
 };
 
+const ZONE = "Z0123456789ABCDEFGHIJ";
+const FQDN = "demo.rusbehabtahi.com";
+const PARK_IP = "192.0.2.1";
+const PROXY_IMAGE = "public.ecr.aws/docker/library/caddy:2.10.2";
+const STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory";
+const HTTPS_VALUES: StartScriptValues = { ...VALUES, https: { proxyImage: PROXY_IMAGE } };
+
 /** A sandboxed instance with the RAGstream parameters in place and a public IPv4 in IMDS. */
 function instance(options: SandboxOptions = {}, values: StartScriptValues = VALUES) {
   const box = new Sandbox(options);
@@ -35,7 +43,12 @@ function instance(options: SandboxOptions = {}, values: StartScriptValues = VALU
   box.ssmParameter(SECRET_PARAM, SECRET, true);
   box.write("imds/public-ipv4", IP);
   const script = box.script("ferry-start", renderStartScript(values));
-  return { box, start: (env: Record<string, string> = {}) => box.run(script, env) };
+  return {
+    box,
+    start: (env: Record<string, string> = {}) => box.run(script, env),
+    /** `ferry-start --stop`, as ferry-park.service runs it at shutdown. */
+    stop: (env: Record<string, string> = {}) => box.run(script, env, ["--stop"]),
+  };
 }
 
 function assertNoLeak(r: RunResult, box: Sandbox): void {
@@ -51,6 +64,19 @@ function assertNoLeak(r: RunResult, box: Sandbox): void {
 
 const sleeps = (calls: string[]) => calls.filter((c) => c.startsWith("sleep ")).map((c) => c.slice(6));
 const count = (calls: string[], re: RegExp) => calls.filter((c) => re.test(c)).length;
+/** The calls a run added after `before` earlier calls (the calls log spans every run in a sandbox). */
+const since = (r: RunResult, before: number) => r.calls.slice(before);
+const stages = (box: Sandbox) => box.statuses().map((s) => s.stage);
+/** A `create-tags` call reporting `stage`. */
+const reported = (stage: string) =>
+  new RegExp(
+    `^aws ec2 create-tags --region eu-central-1 --resources ${INSTANCE_ID} --tags \\[\\{"Key":"ferry:status","Value":"${stage} `,
+  );
+/** Values after each `-p` in a container's recorded `docker run` arguments. */
+function published(box: Sandbox, name: string): string[] {
+  const args = box.read(`containers/${name}/args`)!.split("\n");
+  return args.flatMap((a, i) => (args[i - 1] === "-p" ? [a] : []));
+}
 
 describe("ferry-start.sh on an instance (D5, D6)", () => {
   const boxes: Sandbox[] = [];
@@ -119,9 +145,7 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     const { box, start } = make({}, { ...VALUES, openHttp: true });
     const r = start();
     assert.equal(r.status, 0, r.stderr);
-    const args = box.read("containers/ragstream/args")!.split("\n");
-    const published = args.flatMap((a, i) => (args[i - 1] === "-p" ? [a] : []));
-    assert.deepEqual(published, ["8501:8501", "80:8501"]);
+    assert.deepEqual(published(box, "ragstream"), ["8501:8501", "80:8501"]);
   });
 
   it("IMDS token endpoint failing then recovering: retried with exponential backoff", () => {
@@ -369,7 +393,7 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     const { box, start } = make({}, { ...VALUES, dns: undefined });
     const r = start();
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(count(r.calls, /route53|meta-data/), 0);
+    assert.equal(count(r.calls, /route53|meta-data\/public-ipv4/), 0);
     assert.deepEqual(box.containerNames(), ["ragstream"]);
   });
 
@@ -389,6 +413,625 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     const r = start({ FERRY_ALLOW_NON_ROOT: "0" });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /run as root/);
+  });
+});
+
+describe("ferry-start.sh status reports: the ferry:status tag the wake page reads", () => {
+  const boxes: Sandbox[] = [];
+  const make = (options?: SandboxOptions, values?: StartScriptValues) => {
+    const i = instance(options, values);
+    boxes.push(i.box);
+    return i;
+  };
+  after(() => boxes.forEach((b) => b.cleanup()));
+
+  it("happy path: starting, pulling, health, dns, ready — in order, on this instance, with ISO times", () => {
+    const { box, start } = make();
+    const from = Math.floor(Date.now() / 1000) * 1000;
+    const r = start();
+    const to = Date.now();
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(stages(box), ["starting", "pulling", "health", "dns", "ready"]);
+    for (const s of box.statuses()) {
+      assert.equal(s.resource, INSTANCE_ID);
+      assert.match(s.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const t = Date.parse(s.time);
+      assert.ok(t >= from && t <= to, `${s.time} is the time of the run (UTC)`);
+    }
+    inOrder(r.calls, [
+      /^curl .*X-aws-ec2-metadata-token: IMDS-TOKEN http:\/\/169\.254\.169\.254\/latest\/meta-data\/instance-id$/,
+      reported("starting"),
+      /^docker info$/,
+      reported("pulling"),
+      /^aws ssm get-parameter .*--name \/ferry\/ragstream-demo\/image /,
+      /^docker pull /,
+      /^docker run /,
+      reported("health"),
+      /^curl .*http:\/\/127\.0\.0\.1:8501\/_stcore\/health$/,
+      reported("dns"),
+      /^aws route53 change-resource-record-sets /,
+      /^docker image prune -af$/,
+      reported("ready"),
+    ]);
+    assert.equal(count(r.calls, /meta-data\/instance-id/), 1, "the instance id is read once");
+  });
+
+  it("without DNS: no dns stage, ready at the end", () => {
+    const { box, start } = make({}, { ...VALUES, dns: undefined });
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(stages(box), ["starting", "pulling", "health", "ready"]);
+  });
+
+  it("a missing secret reports failed:secrets (a die path)", () => {
+    const { box, start } = make();
+    fs.rmSync(path.join(box.state, "ssm", SECRET_PARAM.replace(/\//g, "%")));
+    const r = start();
+    assert.equal(r.status, 1);
+    assert.deepEqual(stages(box), ["starting", "pulling", "failed:secrets"]);
+  });
+
+  // Each failure reports the step that made the run fail.
+  const failures: {
+    step: string;
+    status: number;
+    arrange: (box: Sandbox) => void;
+    env?: Record<string, string>;
+  }[] = [
+    {
+      step: "image",
+      status: 1,
+      arrange: (box) => fs.rmSync(path.join(box.state, "ssm", IMAGE_PARAM.replace(/\//g, "%"))),
+    },
+    { step: "pull", status: 1, arrange: (box) => box.fail("docker-pull", 99), env: { FERRY_RETRIES: "2" } },
+    { step: "run", status: 1, arrange: (box) => box.fail("docker-run:ragstream", 1) },
+    {
+      step: "health",
+      status: 1,
+      arrange: (box) => box.fail("health", 99),
+      env: { FERRY_HEALTH_TIMEOUT: "5" },
+    },
+    { step: "dns", status: 3, arrange: (box) => box.fail("route53", 99), env: { FERRY_RETRIES: "2" } },
+  ];
+  for (const f of failures)
+    it(`a failure in step ${f.step} reports failed:${f.step} (exit ${f.status})`, () => {
+      const { box, start } = make();
+      f.arrange(box);
+      const r = start(f.env);
+      assert.equal(r.status, f.status, r.stderr);
+      const all = stages(box);
+      assert.equal(all.at(-1), `failed:${f.step}`);
+      assert.ok(!all.includes("ready"));
+    });
+
+  it("an unhealthy app stays failed:health even when DNS then fails too", () => {
+    const { box, start } = make();
+    box.fail("health", 99);
+    box.fail("route53", 99);
+    const r = start({ FERRY_HEALTH_TIMEOUT: "5", FERRY_RETRIES: "1" });
+    assert.equal(r.status, 1);
+    assert.deepEqual(stages(box), ["starting", "pulling", "health", "dns", "failed:health"]);
+  });
+
+  it("create-tags failing never fails the run: one attempt per stage, logged, no waiting", () => {
+    const { box, start } = make();
+    box.fail("create-tags", 99);
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(r.calls, /^aws ec2 create-tags /), 5, "one call per stage, none retried");
+    assert.deepEqual(sleeps(r.calls), []);
+    assert.match(r.stderr, /status starting not reported: .*UnauthorizedOperation/);
+    assert.match(r.stderr, /done: ragstream is healthy/);
+    assert.deepEqual(box.containerNames(), ["ragstream"]);
+  });
+
+  it("no instance id in instance metadata: one log line, no reports, the deploy goes on", () => {
+    const { box, start } = make();
+    fs.rmSync(path.join(box.state, "imds", "instance-id"));
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(r.calls, /create-tags/), 0);
+    assert.equal(
+      r.stderr.match(/no instance id from instance metadata/g)?.length,
+      1,
+      "said once, not per stage",
+    );
+    assert.equal(box.read("tags.log"), undefined);
+  });
+
+  it("--is-current reports nothing (a check, not a deploy)", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    assert.equal(box.run(script).status, 0);
+    const before = box.statuses().length;
+    assert.equal(box.run(script, {}, ["--is-current"]).status, 0);
+    assert.equal(box.statuses().length, before);
+  });
+});
+
+describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", () => {
+  const boxes: Sandbox[] = [];
+  const make = (options?: SandboxOptions, values: StartScriptValues = HTTPS_VALUES) => {
+    const i = instance(options, values);
+    boxes.push(i.box);
+    return i;
+  };
+  after(() => boxes.forEach((b) => b.cleanup()));
+
+  /** The Caddyfile for demo.rusbehabtahi.com → ragstream:8501, with `globals` (tab-indented lines) added. */
+  const caddyfile = (...globals: string[]) =>
+    [
+      "{",
+      "\tadmin off",
+      ...globals,
+      "\tservers {",
+      "\t\tprotocols h1 h2",
+      "\t}",
+      "}",
+      "demo.rusbehabtahi.com {",
+      "\tencode zstd gzip",
+      "\treverse_proxy ragstream:8501",
+      "}",
+      "",
+    ].join("\n");
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  const proxyArgs = (box: Sandbox) => box.read("containers/ferry-proxy/args")!.trimEnd().split("\n");
+
+  it("happy path: app on loopback only; after the UPSERT, waits the TTL, pulls Caddy, runs it, HTTPS answers", () => {
+    const { box, start } = make();
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    // The app: loopback only, no other mapping.
+    assert.deepEqual(published(box, "ragstream"), ["127.0.0.1:8501:8501"]);
+    assert.match(
+      r.calls.find((c) => c.startsWith("docker run -d --name ragstream "))!,
+      / -p 127\.0\.0\.1:8501:8501 --network ferry /,
+    );
+    // The network is made once, before the app joins it.
+    inOrder(r.calls, [
+      /^docker network inspect ferry$/,
+      /^docker network create ferry$/,
+      /^docker run -d --name ragstream /,
+    ]);
+    // The Caddyfile, exactly, and the proxy container.
+    const file = path.join(box.confDir, "Caddyfile");
+    assert.equal(fs.readFileSync(file, "utf8"), caddyfile());
+    assert.equal(fs.statSync(box.confDir).mode & 0o777, 0o755);
+    assert.deepEqual(proxyArgs(box), [
+      "-d",
+      "--name",
+      "ferry-proxy",
+      "--restart",
+      "unless-stopped",
+      // A bridge network shared with the app, not the host's: with the IMDS hop limit of 1, Caddy cannot
+      // reach the instance role's credentials.
+      "--network",
+      "ferry",
+      "-p",
+      "80:80",
+      "-p",
+      "443:443",
+      "-v",
+      `${file}:/etc/caddy/Caddyfile:ro`,
+      "-v",
+      `${box.dataDir}/caddy/data:/data`,
+      "-v",
+      `${box.dataDir}/caddy/config:/config`,
+      "--log-driver",
+      "journald",
+      "--label",
+      `ferry.proxy=${PROXY_IMAGE} ${sha256(caddyfile())}`,
+      PROXY_IMAGE,
+    ]);
+    assert.ok(fs.statSync(path.join(box.dataDir, "caddy", "config")).isDirectory());
+    // Order: the record points here (and is in sync) before anything asks Let's Encrypt.
+    inOrder(r.calls, [
+      /^docker run -d --name ragstream /,
+      /^curl .*http:\/\/127\.0\.0\.1:8501\/_stcore\/health$/,
+      /^aws route53 change-resource-record-sets --hosted-zone-id Z0123456789ABCDEFGHIJ /,
+      /^aws route53 get-change /,
+      reported("tls"),
+      /^sleep 60$/,
+      /^docker image inspect public\.ecr\.aws\/docker\/library\/caddy:2\.10\.2$/,
+      /^docker pull -q public\.ecr\.aws\/docker\/library\/caddy:2\.10\.2$/,
+      /^docker run -d --name ferry-proxy /,
+      /^curl -fsS -o \/dev\/null --max-time 5 --resolve demo\.rusbehabtahi\.com:443:127\.0\.0\.1 https:\/\/demo\.rusbehabtahi\.com\/_stcore\/health$/,
+      /^docker image prune -af$/,
+      reported("ready"),
+    ]);
+    assert.deepEqual(sleeps(r.calls), ["60"], "first certificate: the record's TTL, nothing else");
+    assert.match(
+      r.stderr,
+      /no certificate for demo\.rusbehabtahi\.com yet; waiting 60s \(the record's TTL\)/,
+    );
+    assert.deepEqual(stages(box), ["starting", "pulling", "health", "dns", "tls", "ready"]);
+    // Pruned after the proxy runs: its image (and the app's) are in use and stay.
+    assert.ok(box.hasImage(PROXY_IMAGE), "the proxy image survives the prune");
+    assert.ok(box.hasImage(REF));
+    assertNoLeak(r, box);
+  });
+
+  it("an image no container uses is pruned (the stand-in's prune is real enough to show the above)", () => {
+    const { box, start } = make();
+    box.image(OLD_REF);
+    assert.equal(start().status, 0);
+    assert.ok(!box.hasImage(OLD_REF));
+    assert.ok(box.hasImage(PROXY_IMAGE));
+  });
+
+  it("Caddyfile with an ACME e-mail and Let's Encrypt staging; HTTPS then checked without trust (-k)", () => {
+    const { box, start } = make(
+      {},
+      {
+        ...VALUES,
+        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com", acmeStaging: true },
+      },
+    );
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      fs.readFileSync(path.join(box.confDir, "Caddyfile"), "utf8"),
+      caddyfile("\temail ops@rusbehabtahi.com", `\tacme_ca ${STAGING_CA}`),
+    );
+    assert.match(
+      r.calls.find((c) => c.includes("https://"))!,
+      / -k --resolve /,
+    );
+  });
+
+  it("only the e-mail: no acme_ca line, and a trusted-certificate check (no -k)", () => {
+    const { box, start } = make(
+      {},
+      {
+        ...VALUES,
+        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com" },
+      },
+    );
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      fs.readFileSync(path.join(box.confDir, "Caddyfile"), "utf8"),
+      caddyfile("\temail ops@rusbehabtahi.com"),
+    );
+    assert.doesNotMatch(
+      r.calls.find((c) => c.includes("https://"))!,
+      / -k /,
+    );
+  });
+
+  it("the proxy image already present: not pulled again", () => {
+    const { box, start } = make();
+    box.image(PROXY_IMAGE);
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(r.calls, /^docker pull .*caddy/), 0);
+    assert.equal(
+      count(r.calls, /^docker image inspect public\.ecr\.aws\/docker\/library\/caddy:2\.10\.2$/),
+      1,
+    );
+  });
+
+  it("a second run with a certificate on disk: no TTL wait, the same container started (not recreated)", () => {
+    const { box, start } = make();
+    assert.equal(start().status, 0);
+    box.certificate(FQDN);
+    const before = box.calls().length;
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    assert.deepEqual(sleeps(run), [], "the certificate is there: no wait");
+    assert.equal(count(run, /^docker (run|rm -f) .*ferry-proxy/), 0, "same image and Caddyfile: kept");
+    assert.equal(count(run, /^docker pull .*caddy/), 0);
+    inOrder(run, [/^aws route53 get-change /, /^docker start ferry-proxy$/, /^curl .*https:\/\//]);
+  });
+
+  it("after a shutdown (--stop) the next boot starts the stopped proxy only after the UPSERT", () => {
+    const { box, start, stop } = make();
+    assert.equal(start().status, 0);
+    assert.equal(stop().status, 0);
+    assert.ok(box.read("containers/ferry-proxy/stopped") !== undefined, "stopped at shutdown");
+    box.certificate(FQDN);
+    box.write("imds/public-ipv4", "18.194.1.2"); // a new address after the stop/start
+    const before = box.calls().length;
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    inOrder(since(r, before), [
+      /^aws route53 change-resource-record-sets .*"Action":"UPSERT".*"Value":"18\.194\.1\.2"/,
+      /^aws route53 get-change /,
+      /^docker start ferry-proxy$/,
+      /^curl .*https:\/\/demo\.rusbehabtahi\.com/,
+    ]);
+    assert.equal(box.read("containers/ferry-proxy/stopped"), undefined);
+    assert.equal(box.dnsRecord(ZONE), "18.194.1.2");
+  });
+
+  it("a changed Caddyfile (another e-mail) recreates the proxy with the new label", () => {
+    const { box, start } = make();
+    assert.equal(start().status, 0);
+    box.certificate(FQDN);
+    const other = box.script(
+      "ferry-start-2",
+      renderStartScript({ ...VALUES, https: { proxyImage: PROXY_IMAGE, acmeEmail: "new@rusbehabtahi.com" } }),
+    );
+    const before = box.calls().length;
+    const r = box.run(other);
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    inOrder(run, [/^docker rm -f ferry-proxy$/, /^docker run -d --name ferry-proxy /, /^curl .*https:\/\//]);
+    assert.equal(count(run, /^docker start ferry-proxy/), 0);
+    assert.match(r.stderr, /recreating ferry-proxy/);
+    const label = proxyArgs(box).find((a) => a.startsWith("ferry.proxy="));
+    assert.equal(label, `ferry.proxy=${PROXY_IMAGE} ${sha256(caddyfile("\temail new@rusbehabtahi.com"))}`);
+  });
+
+  it("a new proxy image recreates it too", () => {
+    const { box, start } = make();
+    assert.equal(start().status, 0);
+    const image = "public.ecr.aws/docker/library/caddy:2.10.3";
+    const other = box.script("ferry-start-2", renderStartScript({ ...VALUES, https: { proxyImage: image } }));
+    const before = box.calls().length;
+    const r = box.run(other);
+    assert.equal(r.status, 0, r.stderr);
+    inOrder(since(r, before), [
+      /^docker pull -q .*caddy:2\.10\.3$/,
+      /^docker rm -f ferry-proxy$/,
+      /^docker run .*caddy:2\.10\.3$/,
+    ]);
+    assert.ok(!box.hasImage(PROXY_IMAGE), "the old proxy image is pruned once nothing uses it");
+  });
+
+  it("Route 53 failing: the proxy is never started, exit 3, failed:dns", () => {
+    const { box, start } = make();
+    box.fail("route53", 99);
+    const r = start({ FERRY_RETRIES: "2" });
+    assert.equal(r.status, 3);
+    assert.equal(
+      count(r.calls, /ferry-proxy|caddy|https:\/\//),
+      0,
+      "no Let's Encrypt validation against the wrong address",
+    );
+    assert.equal(fs.existsSync(path.join(box.confDir, "Caddyfile")), false);
+    assert.match(
+      r.stderr,
+      /WARNING: ferry-proxy NOT started: demo\.rusbehabtahi\.com does not point at this instance/,
+    );
+    assert.equal(stages(box).at(-1), "failed:dns");
+    assert.ok(!stages(box).includes("tls"));
+    assert.deepEqual(box.containerNames(), ["ragstream"], "the app still runs");
+  });
+
+  it("HTTPS never answering: exit 4 after FERRY_TLS_TIMEOUT, failed:tls, an actionable message", () => {
+    const { box, start } = make();
+    box.fail("https", 999);
+    const r = start({ FERRY_TLS_TIMEOUT: "20" });
+    assert.equal(r.status, 4);
+    assert.equal(count(r.calls, /^curl .*https:\/\//), 5, "polled every 5 s for 20 s");
+    assert.deepEqual(sleeps(r.calls), ["60", "5", "5", "5", "5"]);
+    assert.match(
+      r.stderr,
+      /ERROR: https:\/\/demo\.rusbehabtahi\.com\/_stcore\/health does not answer after 20s/,
+    );
+    assert.match(r.stderr, /docker logs ferry-proxy/);
+    assert.match(r.stderr, /port 80\s+reachable from anywhere/);
+    assert.deepEqual(stages(box).slice(-2), ["tls", "failed:tls"]);
+    assert.deepEqual(box.containerNames(), ["ferry-proxy", "ragstream"], "both keep running");
+    assert.equal(count(r.calls, /^docker image prune/), 1, "the app is healthy: old images go");
+  });
+
+  it("the proxy image cannot be pulled: exit 4, failed:tls", () => {
+    const { box, start } = make();
+    box.fail(`docker-pull:${PROXY_IMAGE}`, 99);
+    const r = start({ FERRY_RETRIES: "2" });
+    assert.equal(r.status, 4);
+    assert.equal(count(r.calls, /^docker pull .*caddy/), 2, "retried like other pulls");
+    assert.match(r.stderr, /cannot pull public\.ecr\.aws\/docker\/library\/caddy:2\.10\.2/);
+    assert.equal(stages(box).at(-1), "failed:tls");
+  });
+
+  it("the Caddyfile cannot be written: exit 4, failed:tls, no proxy started", () => {
+    const { box, start } = make();
+    const r = start({ FERRY_CONF_DIR: path.join(box.dir, "ferry-start", "etc") }); // under a file
+    assert.equal(r.status, 4);
+    assert.match(r.stderr, /ERROR: cannot write .*Caddyfile/);
+    assert.equal(count(r.calls, /ferry-proxy/), 0);
+    assert.equal(stages(box).at(-1), "failed:tls");
+  });
+
+  it("an unhealthy app: the proxy is still started (the record points here) but HTTPS is not waited for", () => {
+    const { box, start } = make();
+    box.fail("health", 999);
+    const r = start({ FERRY_HEALTH_TIMEOUT: "5" });
+    assert.equal(r.status, 1);
+    assert.ok(box.containerNames().includes("ferry-proxy"));
+    assert.equal(count(r.calls, /^curl .*https:\/\//), 0);
+    assert.equal(stages(box).at(-1), "failed:health");
+  });
+
+  it("without HTTPS: no proxy, no Caddyfile, the app port published as before", () => {
+    const { box, start } = make({}, VALUES);
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(r.calls, /ferry-proxy|caddy|https:\/\//), 0);
+    assert.equal(fs.existsSync(box.confDir), false);
+    assert.deepEqual(published(box, "ragstream"), ["8501:8501"]);
+  });
+});
+
+describe("ferry-start.sh --stop: at shutdown (ferry-park.service)", () => {
+  const boxes: Sandbox[] = [];
+  const make = (options?: SandboxOptions, values: StartScriptValues = HTTPS_VALUES) => {
+    const i = instance(options, values);
+    boxes.push(i.box);
+    return i;
+  };
+  after(() => boxes.forEach((b) => b.cleanup()));
+
+  /** An instance after a successful boot run: the record points here, the proxy runs. */
+  function booted(values: StartScriptValues = HTTPS_VALUES) {
+    const i = make({}, values);
+    const r = i.start();
+    assert.equal(r.status, 0, r.stderr);
+    return { ...i, before: r.calls.length };
+  }
+
+  it("stops the proxy, parks the record (DELETE our IP + CREATE 192.0.2.1 in one batch), reports stopped", () => {
+    const { box, stop, before } = booted();
+    assert.equal(box.dnsRecord(ZONE), IP);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    inOrder(run, [
+      /^docker container inspect ferry-proxy$/,
+      /^docker stop ferry-proxy$/,
+      /^curl .*-X PUT http:\/\/169\.254\.169\.254\/latest\/api\/token/,
+      /meta-data\/instance-id$/,
+      /meta-data\/public-ipv4$/,
+      /^aws route53 change-resource-record-sets --hosted-zone-id Z0123456789ABCDEFGHIJ --change-batch .+ --cli-connect-timeout 5 --cli-read-timeout 10$/,
+      reported("stopped"),
+    ]);
+    assert.ok(box.read("containers/ferry-proxy/stopped") !== undefined);
+    assert.equal(box.dnsRecord(ZONE), PARK_IP);
+    const rrset = (value: string) => ({
+      Name: FQDN,
+      Type: "A",
+      TTL: 60,
+      ResourceRecords: [{ Value: value }],
+    });
+    assert.deepEqual(JSON.parse(box.read(`route53/${ZONE}.json`)!).Changes, [
+      { Action: "DELETE", ResourceRecordSet: rrset(IP) },
+      { Action: "CREATE", ResourceRecordSet: rrset(PARK_IP) },
+    ]);
+    assert.equal(count(run, /^aws route53 change-resource-record-sets/), 1);
+    assert.equal(count(run, /get-change/), 0, "nothing waits at shutdown");
+    assert.deepEqual(sleeps(run), []);
+    assert.equal(stages(box).at(-1), "stopped");
+    assert.match(r.stderr, /stop: stopped ferry-proxy/);
+    assert.match(r.stderr, /stop: DNS: demo\.rusbehabtahi\.com A 192\.0\.2\.1 \(parked/);
+  });
+
+  it("the record points at another instance: InvalidChangeBatch, record unchanged, exit 0, 'left as it is'", () => {
+    const { box, stop, before } = booted();
+    box.setDnsRecord(ZONE, "3.9.9.9"); // a replacement instance took the name
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(box.dnsRecord(ZONE), "3.9.9.9");
+    assert.equal(count(since(r, before), /^aws route53 /), 1, "not retried");
+    assert.match(r.stderr, /left as it is: the record points elsewhere/);
+    assert.doesNotMatch(r.stderr, /could not park/);
+    assert.equal(stages(box).at(-1), "stopped");
+  });
+
+  it("already parked: the same (a second stop changes nothing)", () => {
+    const { box, stop } = booted();
+    assert.equal(stop().status, 0);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(box.dnsRecord(ZONE), PARK_IP);
+    assert.match(r.stderr, /left as it is/);
+  });
+
+  it("Route 53 AccessDenied: logged, not retried, exit 0, status still reported", () => {
+    const { box, stop, before } = booted();
+    box.fail("route53", 99);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    assert.equal(count(run, /^aws route53 /), 1);
+    assert.deepEqual(sleeps(run), []);
+    assert.match(r.stderr, /stop: DNS: could not park demo\.rusbehabtahi\.com: .*AccessDenied/);
+    assert.equal(box.dnsRecord(ZONE), IP);
+    assert.equal(stages(box).at(-1), "stopped");
+  });
+
+  it("instance metadata down: exit 0 after one try, DNS and status left alone, the proxy still stopped", () => {
+    const { box, stop, before } = booted();
+    box.fail("imds-token", 99);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    assert.equal(count(run, /api\/token/), 1);
+    assert.equal(count(run, /^aws /), 0);
+    assert.deepEqual(sleeps(run), []);
+    assert.match(r.stderr, /stop: instance metadata unreachable; DNS left as it is, no status reported/);
+    assert.ok(box.read("containers/ferry-proxy/stopped") !== undefined);
+    assert.equal(box.dnsRecord(ZONE), IP);
+  });
+
+  it("no public IPv4: the record is left alone, stopped still reported", () => {
+    const { box, stop, before } = booted();
+    fs.rmSync(path.join(box.state, "imds", "public-ipv4"));
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(since(r, before), /route53/), 0);
+    assert.match(r.stderr, /stop: no public IPv4 from instance metadata/);
+    assert.equal(stages(box).at(-1), "stopped");
+  });
+
+  it("create-tags failing: still exit 0", () => {
+    const { box, stop } = booted();
+    box.fail("create-tags", 99);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /status stopped not reported/);
+    assert.equal(box.dnsRecord(ZONE), PARK_IP);
+  });
+
+  it("without DNS: no Route 53 call, no public IPv4 read; status reported", () => {
+    const { box, stop, before } = booted({ ...VALUES, dns: undefined });
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    const run = since(r, before);
+    assert.equal(count(run, /route53|public-ipv4/), 0);
+    assert.equal(stages(box).at(-1), "stopped");
+  });
+
+  it("without a proxy container (no HTTPS): no docker stop, no error, the record still parked", () => {
+    const { box, stop, before } = booted(VALUES);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(since(r, before), /^docker stop/), 0);
+    assert.doesNotMatch(r.stderr, /error|No such/i);
+    assert.match(r.stderr, /stop: no ferry-proxy container/);
+    assert.equal(box.dnsRecord(ZONE), PARK_IP);
+    assert.deepEqual(box.containerNames(), ["ragstream"], "the app is Docker's to stop");
+  });
+
+  it("Docker not even installed (a first boot that failed early): the record is still parked", () => {
+    const { box, stop } = make({ docker: false, packageManager: "none" });
+    box.setDnsRecord(ZONE, IP);
+    const r = stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(box.dnsRecord(ZONE), PARK_IP);
+  });
+
+  it("exits 0 even when its own setup fails (no run directory)", () => {
+    const { box, stop } = make();
+    const r = stop({ FERRY_RUN_DIR: path.join(box.dir, "ferry-start", "run") }); // under a file: cannot exist
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /install: /);
+  });
+
+  it("does not wait for the lock a hung boot run holds", async () => {
+    const { box, stop } = make();
+    box.setDnsRecord(ZONE, IP);
+    fs.mkdirSync(box.runDir, { recursive: true });
+    const lock = path.join(box.runDir, "lock");
+    // A "boot run" holding the lock: the sleep itself holds it, so killing it releases it.
+    const holder = spawn("bash", ["-c", 'exec 9>"$1" && flock 9 && exec sleep 30', "_", lock], {
+      stdio: "ignore",
+    });
+    try {
+      const held = () => spawnSync("flock", ["-n", lock, "true"]).status !== 0;
+      for (let i = 0; i < 100 && !held(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(held(), "the lock is held");
+      const t0 = Date.now();
+      const r = stop();
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(Date.now() - t0 < 10_000, "returned without waiting for the lock");
+      assert.equal(box.dnsRecord(ZONE), PARK_IP);
+    } finally {
+      holder.kill();
+    }
   });
 });
 
@@ -526,7 +1169,15 @@ describe("shellcheck on every shell file (scripts/**/*.sh, the stand-ins, and a 
       rendered,
       renderStartScript({ ...VALUES, env: { ...VALUES.env, ODD: "a'b\"c`d $(x) \\e" }, openHttp: true }),
     );
-    const r = spawnSync("shellcheck", ["-x", "-s", "bash", ...files, rendered], {
+    const renderedHttps = path.join(tmp, "ferry-start-https");
+    fs.writeFileSync(
+      renderedHttps,
+      renderStartScript({
+        ...VALUES,
+        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com", acmeStaging: true },
+      }),
+    );
+    const r = spawnSync("shellcheck", ["-x", "-s", "bash", ...files, rendered, renderedHttps], {
       cwd: root,
       encoding: "utf8",
     });

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import {
   amiFilters,
@@ -17,6 +18,7 @@ import {
   instancePolicyDocument,
   PLACEHOLDER_IP,
   renderStartScript,
+  packUserData,
   renderUserData,
   shellQuote,
   USER_DATA_LIMIT,
@@ -71,7 +73,8 @@ function own(e: Evaluation, type: string, nameIncludes?: string): Recorded {
 }
 
 const statementsOf = (e: Evaluation): Statement[] =>
-  json<{ Statement: Statement[] }>(own(e, T.rolePolicy).inputs.policy, "instance policy").Statement;
+  json<{ Statement: Statement[] }>(own(e, T.rolePolicy, "-policy").inputs.policy, "instance policy")
+    .Statement;
 /** What the instance role is allowed (the Deny that fences the managed policy is tested on its own). */
 const policyOf = (e: Evaluation): Statement[] => statementsOf(e).filter((s) => s.Effect === "Allow");
 const resources = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
@@ -85,7 +88,12 @@ interface CloudConfig {
   write_files: { path: string; content: string; permissions: string; owner: string }[];
   runcmd: string[][];
 }
-const userDataOf = (e: Evaluation) => String(own(e, T.instance).inputs.userData);
+/** The instance's user-data as cloud-init sees it: gunzipped from userDataBase64. */
+const userDataOf = (e: Evaluation) => {
+  const instance = own(e, T.instance);
+  assert.equal(instance.inputs.userData, undefined, "plain userData and userDataBase64 both set");
+  return gunzipSync(Buffer.from(String(instance.inputs.userDataBase64), "base64")).toString("utf8");
+};
 const cloudConfig = (userData: string) => parseYaml(userData) as CloudConfig;
 const startScriptOf = (e: Evaluation) =>
   cloudConfig(userDataOf(e)).write_files.find((f) => f.path === "/usr/local/bin/ferry-start")!.content;
@@ -175,8 +183,8 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         .ofType(T.ingress)
         .map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}-${r.inputs.toPort} ${r.inputs.cidrIpv4}`);
 
-    it("opens the app port and 80 (openHttp in Pulumi.demo.yaml) from anywhere, and nothing else", () => {
-      assert.deepEqual(rules().sort(), ["tcp/80-80 0.0.0.0/0", "tcp/8501-8501 0.0.0.0/0"]);
+    it("with HTTPS (on by default with ferry:dns): 443 and 80 from anywhere, the app port closed", () => {
+      assert.deepEqual(rules().sort(), ["tcp/443-443 0.0.0.0/0", "tcp/80-80 0.0.0.0/0"]);
       const sg = own(e, T.sg);
       for (const r of e.ofType(T.ingress)) {
         assert.equal(r.inputs.securityGroupId, sg.state.id);
@@ -208,7 +216,25 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         .ofType(T.ingress)
         .map((r) => `${r.inputs.fromPort} ${r.inputs.cidrIpv4}`)
         .sort();
-      assert.deepEqual(got, ["22 198.51.100.7/32", "8501 198.51.100.0/24", "8501 203.0.113.0/24"]);
+      // HTTPS to the listed CIDRs only; 80 from anywhere: Let's Encrypt's HTTP-01 check comes from addresses
+      // it does not publish, and 80 serves nothing but that and a redirect.
+      assert.deepEqual(got, [
+        "22 198.51.100.7/32",
+        "443 198.51.100.0/24",
+        "443 203.0.113.0/24",
+        "80 0.0.0.0/0",
+      ]);
+    });
+
+    it("without HTTPS: the app port (and 80 with openHttp) from ingressCidrs, no 443", async () => {
+      const v = await evaluateStack("demo", {
+        config: { "ferry:demo": { https: false, openHttp: true, ingressCidrs: ["203.0.113.0/24"] } },
+      });
+      const got = v
+        .ofType(T.ingress)
+        .map((r) => `${r.inputs.fromPort} ${r.inputs.cidrIpv4}`)
+        .sort();
+      assert.deepEqual(got, ["80 203.0.113.0/24", "8501 203.0.113.0/24"]);
     });
   });
 
@@ -277,7 +303,7 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
       assert.deepEqual(grantsOf(policyOf(e), "kms:Decrypt"), [], "aws/ssm key: no KMS grant needed");
     });
 
-    it("changes exactly its hosted zone, only its own name, only type A, only UPSERT; GetChange on change ARNs", () => {
+    it("changes exactly its hosted zone, only its own name, only type A, UPSERT/DELETE/CREATE; GetChange on change ARNs", () => {
       const st = policyOf(e);
       const zoneId = mockZoneId("rusbehabtahi.com");
       const change = st.find((s) => s.Action.includes("route53:ChangeResourceRecordSets"))!;
@@ -287,7 +313,8 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         "ForAllValues:StringEquals": {
           "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["demo.rusbehabtahi.com"],
           "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
-          "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          // UPSERT at boot; DELETE + CREATE in one batch parks the record at shutdown.
+          "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE", "CREATE"],
         },
       });
       assert.deepEqual(grantsOf(st, "route53:GetChange"), ["arn:aws:route53:::change/*"]);
@@ -296,7 +323,7 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
 
     it("the instance waits for its permissions and its image parameter (the first boot reads them)", () => {
       const deps = own(e, T.instance).dependencies;
-      for (const r of [own(e, T.rolePolicy), own(e, T.attachment), own(e, T.param, "image-ref")])
+      for (const r of [own(e, T.rolePolicy, "-policy"), own(e, T.attachment), own(e, T.param, "image-ref")])
         assert.ok(deps.includes(r.urn), `${r.name}`);
     });
   });
@@ -371,21 +398,25 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
   });
 
   describe("D5: user-data installs the start script and a systemd unit that runs on every boot", () => {
-    it("is cloud-config under EC2's 16 KB limit, with the script, the unit, and enable + non-blocking start", () => {
+    it("is gzipped cloud-config under EC2's 16 KB limit: the script, both units, enable + non-blocking start", () => {
       const ud = userDataOf(e);
       assert.ok(ud.startsWith("#cloud-config\n"));
-      assert.ok(Buffer.byteLength(ud) < USER_DATA_LIMIT, `${Buffer.byteLength(ud)} bytes`);
+      const raw = Buffer.from(String(own(e, T.instance).inputs.userDataBase64), "base64");
+      assert.deepEqual([...raw.subarray(0, 2)], [0x1f, 0x8b], "gzip magic: cloud-init unpacks it");
+      assert.ok(raw.byteLength < USER_DATA_LIMIT, `${raw.byteLength} bytes`);
       const cc = cloudConfig(ud);
       assert.deepEqual(
         cc.write_files.map((f) => [f.path, f.permissions, f.owner]),
         [
           ["/usr/local/bin/ferry-start", "0755", "root:root"],
           ["/etc/systemd/system/ferry-app.service", "0644", "root:root"],
+          ["/etc/systemd/system/ferry-park.service", "0644", "root:root"],
         ],
       );
       assert.deepEqual(cc.runcmd, [
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "ferry-app.service"],
+        ["systemctl", "enable", "--now", "--no-block", "ferry-park.service"],
         ["systemctl", "start", "--no-block", "ferry-app.service"],
       ]);
     });
@@ -396,12 +427,13 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         region: REGION,
         containerName: "ragstream",
         port: 8501,
-        openHttp: true,
+        openHttp: false,
         healthPath: "/_stcore/health",
         imageParameter: "/ferry/ragstream-demo/image",
         env: {},
         secrets: [{ envName: "OPENAI_API_KEY", kind: "ssm", ref: "/ragstream/prod/OPENAI_API_KEY" }],
         dns: { zoneId, fqdn: "demo.rusbehabtahi.com" },
+        https: { proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine", acmeStaging: false },
       });
       assert.equal(startScriptOf(e), expected);
       assert.doesNotMatch(expected, /@@[A-Z_]+@@/);
@@ -556,7 +588,7 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
     it("gives the constant URL, the instance id, the start/stop/logs commands and the image", () => {
       const id = own(e, T.instance).state.id as string;
       assert.match(id, /^i-[0-9a-f]{17}$/);
-      assert.equal(e.outputs.url, "http://demo.rusbehabtahi.com");
+      assert.equal(e.outputs.url, "https://demo.rusbehabtahi.com");
       assert.equal(e.outputs.instanceId, id);
       assert.equal(
         e.outputs.startCommand,
@@ -579,14 +611,17 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
       );
     });
 
-    it("the URL carries the port when port 80 is not published", async () => {
-      const v = await evaluateStack("demo", { config: { "ferry:demo": { openHttp: false } } });
+    it("without HTTPS the URL carries the port when port 80 is not published", async () => {
+      const v = await evaluateStack("demo", { config: { "ferry:demo": { https: false } } });
       assert.equal(v.outputs.url, "http://demo.rusbehabtahi.com:8501");
       assert.deepEqual(
         v.ofType(T.ingress).map((r) => r.inputs.fromPort),
         [8501],
       );
       assert.match(startScriptOf(v), /^OPEN_HTTP='false'$/m);
+      assert.match(startScriptOf(v), /^HTTPS='false'$/m);
+      const w = await evaluateStack("demo", { config: { "ferry:demo": { https: false, openHttp: true } } });
+      assert.equal(w.outputs.url, "http://demo.rusbehabtahi.com");
     });
   });
 
@@ -606,7 +641,9 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
     it("serves on the instance's public DNS name, with a note that it changes on every start", () => {
       const dns = own(v, T.instance).state.publicDns as string;
       assert.match(dns, /^ec2-[0-9-]+\.eu-central-1\.compute\.amazonaws\.com$/);
-      assert.equal(v.outputs.url, `http://${dns}`);
+      // No name to certify: no HTTPS, so the app port is in the URL.
+      assert.equal(v.outputs.url, `http://${dns}:8501`);
+      assert.match(startScriptOf(v), /^HTTPS='false'$/m);
       assert.match(String(v.outputs.urlNote), /changes on every stop\/start/);
       assert.equal(v.ofType(T.instance).length, 1);
     });
@@ -726,7 +763,7 @@ describe("ec2Demo pure helpers", () => {
     );
   });
 
-  it("renderUserData: stays under 16 KB with room for a larger app (10 env vars, 5 secrets)", () => {
+  it("packUserData: stays under 16 KB gzipped with room for a larger app (10 env vars, 5 secrets, HTTPS)", () => {
     const env = Object.fromEntries(
       Array.from({ length: 10 }, (_, i) => [`SETTING_${i}`, "https://api.example.com/v1/some/path"]),
     );
@@ -740,19 +777,43 @@ describe("ec2Demo pure helpers", () => {
       imageParameter: imageParameterName("carepolicy-hub-demo"),
       startScript: renderStartScript({
         ...VALUES,
+        openHttp: false,
         env,
         secrets,
         dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
+        https: {
+          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
+          acmeEmail: "ops@example.com",
+        },
       }),
     });
-    assert.ok(Buffer.byteLength(ud) < USER_DATA_LIMIT - 1024, `${Buffer.byteLength(ud)} bytes`);
+    const packed = Buffer.from(packUserData(ud), "base64");
+    // Half the limit: gzip leaves room for years of growth; the text alone is near the 16 KB now.
+    assert.ok(packed.byteLength < USER_DATA_LIMIT / 2, `${packed.byteLength} bytes gzipped`);
+    assert.equal(gunzipSync(packed).toString("utf8"), ud, "cloud-init gets the text back byte for byte");
+    assert.equal(packUserData(ud), packUserData(ud), "deterministic: the same text, the same bytes");
+    assert.deepEqual([...packed.subarray(4, 8)], [0, 0, 0, 0], "no timestamp in the gzip header");
+    assert.throws(
+      () =>
+        packUserData(
+          Array.from({ length: 4000 }, (_, i) => createHash("sha256").update(String(i)).digest("hex")).join(
+            "\n",
+          ),
+        ),
+      /user-data is \d+ bytes gzipped; EC2 accepts at most 16384 before base64/,
+    );
     assert.equal(
       (parseYaml(ud) as CloudConfig).write_files[0].content,
       renderStartScript({
         ...VALUES,
+        openHttp: false,
         env,
         secrets,
         dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
+        https: {
+          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
+          acmeEmail: "ops@example.com",
+        },
       }),
       "the YAML block scalar carries the script byte for byte",
     );

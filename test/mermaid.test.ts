@@ -145,13 +145,15 @@ describe("Mermaid diagram: committed stacks", () => {
       assert.deepStrictEqual(flowchartProblems(text), [], `${stack}:\n${text}`);
   });
 
-  it("demo: internet → Route 53 → the instance → ECR and SSM; the idle alarm stops it", () => {
+  it("demo: internet → Route 53 → the instance (HTTPS) → ECR and SSM; the wake page and the idle alarm act on it", () => {
     const d = diagrams.get("demo")!;
     assert.match(d, /^ {2}subgraph aws \["AWS eu-central-1"\]$/m);
     for (const edge of [
       'internet -->|"demo.rusbehabtahi.com"| dns',
-      'dns -->|"A record to its public IP: 80, 8501"| ec2_0',
-      'ec2_0 -.->|"UPSERTs its IP at boot"| dns',
+      'dns -->|"A record to its public IP: 80, 443"| ec2_0',
+      'ec2_0 -.->|"UPSERTs its IP at boot, parks it at shutdown"| dns',
+      'internet -->|"wake URL"| wake0',
+      'wake0 -.->|"start, read state"| ec2_0',
       'ec2_0 -->|"pull by digest"| ecr',
       'ec2_0 -->|"image reference, secrets at every start"| ssm',
       'alarms -.->|"stop when idle"| ec2_0',
@@ -159,8 +161,9 @@ describe("Mermaid diagram: committed stacks", () => {
       assert.ok(d.includes(`  ${edge}\n`) || d.endsWith(`  ${edge}`), `${edge}\n${d}`);
     assert.match(
       d,
-      /ec2_0\["EC2 t3\.medium, public IPv4<br\/>12 GB gp3 root, IMDSv2<br\/>.*<br\/>inbound 80, 8501"\]/,
+      /ec2_0\["EC2 t3\.medium, public IPv4<br\/>12 GB gp3 root, IMDSv2<br\/>.*<br\/>Caddy: HTTPS with Let's Encrypt, 80 redirects<br\/>inbound 80, 443"\]/,
     );
+    assert.match(d, /wake0\["Lambda wake page \(function URL\)<br\/>at most 3 starts a day"\]/);
     assert.match(
       d,
       /ssm\[\("SSM Parameter Store<br\/>\/ferry\/ragstream-demo\/image<br\/>\/ragstream\/prod\/OPENAI_API_KEY"\)\]/,

@@ -82,10 +82,13 @@ describe("npm run plan", () => {
     assert.strictEqual(code, 0, out);
     assert.match(out, /^Stack demo \(ec2-demo, eu-central-1\)/);
     assert.match(out, /^Estimated monthly cost \(USD, eu-central-1\):$/m);
-    assert.match(out, /^ {2}item +price +confidence +stopped +running 40 h a month$/m);
     assert.match(
       out,
-      /^ {2}EC2 t3\.medium \(instance hours\) +\$0\.048 per hour +weak +0 h = \$0\.00 +40 h = \$1\.92$/m,
+      /^ {2}item +price +confidence +stopped +running 40 h a month +wake page at its limit: 3 starts a day × 60 min \(90 h\)$/m,
+    );
+    assert.match(
+      out,
+      /^ {2}EC2 t3\.medium \(instance hours\) +\$0\.048 per hour +weak +0 h = \$0\.00 +40 h = \$1\.92 +90 h = \$4\.32$/m,
     );
     assert.match(
       out,

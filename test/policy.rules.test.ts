@@ -2,6 +2,7 @@
 // ones @pulumi/policy's analyzer server passes (props behind the SDK's unknown-checking proxy): a violating
 // resource and the message it gets, and compliant ones that get none. The program's own policy documents
 // (components/*.ts pure helpers) are run through the IAM rules, so "precise" is tested against real use.
+import { gzipSync } from "node:zlib";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import {
@@ -871,6 +872,13 @@ describe("policy rules: secrets", () => {
     assert.deepEqual(await messagesOf(p(), template), [
       "user-data assigns a literal value to GROQ_API_KEY: read it at boot from SSM SecureString or Secrets Manager",
       "user-data contains a Groq API key (gsk_…) in plain text",
+    ]);
+    // Gzipped user-data (what the demo instance gets) is unpacked before it is read: compression hides nothing.
+    const gzipped = res(T.instance, "i", {
+      userDataBase64: gzipSync(Buffer.from("#!/bin/bash\nexport DB_PASSWORD=hunter22\n")).toString("base64"),
+    });
+    assert.deepEqual(await messagesOf(p(), gzipped), [
+      "user-data assigns a literal value to DB_PASSWORD: read it at boot from SSM SecureString or Secrets Manager",
     ]);
     const references = [
       "SECRETS=('OPENAI_API_KEY=ssm:/ragstream/prod/OPENAI_API_KEY' 'JWT_SECRET=secretsmanager:arn:aws:secretsmanager:eu-central-1:1:secret:x')",

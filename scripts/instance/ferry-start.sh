@@ -3,18 +3,30 @@
 #
 # Installed by cloud-init as /usr/local/bin/ferry-start and run by ferry-app.service on EVERY boot (user-data
 # alone runs only on the first). Safe to re-run by hand: `sudo systemctl restart ferry-app`, or
-# `sudo ferry-start`. Logs: `journalctl -u ferry-app` (this script), `docker logs <container>` (the app).
+# `sudo ferry-start`. Logs: `journalctl -u ferry-app` (this script), `docker logs <container>` (the app),
+# `docker logs ferry-proxy` (Caddy, with HTTPS), `journalctl -u ferry-park` (the shutdown path).
 #
 # Steps: wait for the network -> install/start Docker if missing -> read the image reference (repo@sha256:...)
 # from its SSM parameter -> read every secret -> ECR login -> pull -> replace the old container -> wait for the
-# health check -> UPSERT the A record with this instance's public IPv4 (IMDSv2).
+# health check -> UPSERT the A record with this instance's public IPv4 (IMDSv2) -> with HTTPS, start Caddy
+# (ferry-proxy) in front of the app once the record points here, and wait until HTTPS answers.
 # Transient failures are retried with exponential backoff. Nothing is torn down until the new image and every
 # secret are in hand, so a failed read leaves the previous container running (its restart policy started it
 # at boot).
 #
-# Exit status: 0  the app is healthy (and the DNS record points here, when DNS is configured);
+# Progress goes to the instance's tag ferry:status ("<stage> <UTC time>"; best effort): starting, pulling,
+# health, dns, tls, then ready (exit 0) or failed:<step> (image, secrets, pull, run, health, dns, tls). The
+# wake page reads it to show progress and to send visitors on once it says ready.
+#
+# Exit status: 0  the app is healthy (and the DNS record points here, when DNS is configured; and HTTPS
+#                 answers, with HTTPS);
 #              1  the app could not be (re)started or never became healthy;
-#              3  the app is healthy but the DNS record could not be updated (see the journal).
+#              3  the app is healthy but the DNS record could not be updated (see the journal);
+#              4  the app is healthy but HTTPS does not answer (no certificate yet? `docker logs ferry-proxy`).
+#
+# `ferry-start --is-current`: used by the rollout (see is_current).
+# `ferry-start --stop`: ExecStop of ferry-park.service, at shutdown: stops ferry-proxy, parks the A record on
+# $PARK_IP (only while it still points at this instance) and reports "stopped". Best effort, bounded, exit 0.
 #
 # Rendered by components/ec2Demo.ts (renderStartScript): every @@…@@ placeholder below becomes a shell-quoted stack
 # value. No secret is in this file: secret values are read from SSM / Secrets Manager at run time, go to a
@@ -38,6 +50,13 @@ FQDN=@@FQDN@@
 ENV_VARS=(@@ENV_VARS@@)
 # Secrets: NAME=ssm:<parameter name> or NAME=secretsmanager:<secret ARN>.
 SECRETS=(@@SECRETS@@)
+# HTTPS: "true" runs Caddy in front of the app for $FQDN (Let's Encrypt), "false" publishes the app port itself.
+HTTPS=@@HTTPS@@
+PROXY_IMAGE=@@PROXY_IMAGE@@
+ACME_EMAIL=@@ACME_EMAIL@@
+ACME_CA=@@ACME_CA@@
+# What the A record holds while the instance is stopped: TEST-NET-1 (RFC 5737), never routed to anyone.
+PARK_IP=@@PARK_IP@@
 
 # --- tunables (environment overrides exist for the tests and for a person debugging) ---
 RUN_DIR=${FERRY_RUN_DIR:-/run/ferry}
@@ -45,7 +64,19 @@ RETRIES=${FERRY_RETRIES:-6}
 RETRY_DELAY=${FERRY_RETRY_DELAY:-2}
 RETRY_MAX_DELAY=${FERRY_RETRY_MAX_DELAY:-30}
 HEALTH_TIMEOUT=${FERRY_HEALTH_TIMEOUT:-300}
+# Caddy's configuration, and its certificates and ACME account: on the root EBS volume, so they survive a
+# stop/start and a restart never asks Let's Encrypt again (about 5 duplicate certificates a week, then a wait).
+CONF_DIR=${FERRY_CONF_DIR:-/etc/ferry}
+DATA_DIR=${FERRY_DATA_DIR:-/var/lib/ferry}
+# The A record's TTL: before the first certificate, resolvers that cached the parked or an old address must
+# drop it before Let's Encrypt looks the name up.
+DNS_SETTLE=${FERRY_DNS_SETTLE:-60}
+TLS_TIMEOUT=${FERRY_TLS_TIMEOUT:-180}
 IMDS=http://169.254.169.254
+PROXY=ferry-proxy
+# The Docker network the proxy and the app share. A bridge network, not the host's: with the instance's IMDS hop
+# limit of 1, no container (Caddy included) can reach the metadata service and so the instance role.
+NETWORK=ferry
 # Exit status of a step that must not be retried (a missing parameter stays missing).
 PERMANENT=100
 
@@ -53,6 +84,12 @@ ENV_FILE=
 ERR_FILE=
 TOKEN=
 VALUE=
+# Status reports (the ferry:status tag) go to this instance; empty when IMDS did not say which one it is.
+INSTANCE_ID=
+# The deploy step under way (empty outside a deploy run), and the first one that failed; see cleanup.
+STEP=
+FAILED=
+MODE=
 
 log() { printf 'ferry-start: %s\n' "$*" >&2; }
 die() {
@@ -61,9 +98,17 @@ die() {
 }
 
 cleanup() {
+  local rc=$?
   # The env file holds secret values: it must not outlive this run, whatever the exit path.
   if [[ -n $ENV_FILE ]]; then rm -f -- "$ENV_FILE"; fi
+  # A deploy run reports how it ended, whatever the exit path (die included): ready only with exit 0,
+  # otherwise the step that failed first (a health failure stays the cause even if DNS fails after it).
+  if [[ -n $STEP ]]; then
+    if ((rc == 0)); then set_status ready; else set_status "failed:${FAILED:-$STEP}"; fi
+  fi
   if [[ -n $ERR_FILE ]]; then rm -f -- "$ERR_FILE"; fi
+  # The shutdown path never fails a shutdown, whatever went wrong in it.
+  if [[ $MODE == stop ]]; then exit 0; fi
 }
 trap cleanup EXIT
 
@@ -112,12 +157,19 @@ imds_token() {
     -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
 }
 
+# imds_get <key>: one instance metadata value, with the token imds_token got.
+imds_get() { curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/$1"; }
+
 # public_ipv4: leaves this instance's current public IPv4 in VALUE. IMDSv2 only (the instance requires tokens).
 public_ipv4() {
   imds_token || return 1
+  ipv4_from_imds
+}
+
+# ipv4_from_imds: public_ipv4 with the token already in hand.
+ipv4_from_imds() {
   local rc=0
-  VALUE=$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $TOKEN" \
-    "$IMDS/latest/meta-data/public-ipv4") || rc=$?
+  VALUE=$(imds_get public-ipv4) || rc=$?
   if ((rc == 22)); then
     # HTTP 404: the instance has no public IPv4 at all; asking again will not give it one.
     log "the instance metadata has no public-ipv4 (launched in a subnet without public IPs?)"
@@ -128,6 +180,27 @@ public_ipv4() {
     log "unexpected public-ipv4 from instance metadata: '$VALUE'"
     return 1
   fi
+}
+
+# read_instance_id: once, after the network is up. Without it there are no status reports (one log line).
+read_instance_id() {
+  INSTANCE_ID=$(imds_get instance-id) || INSTANCE_ID=
+  if [[ ! $INSTANCE_ID =~ ^i-[0-9a-f]+$ ]]; then
+    INSTANCE_ID=
+    log "no instance id from instance metadata: progress is not reported in the ferry:status tag"
+  fi
+}
+
+# set_status <stage>: the tag ferry:status = "<stage> <UTC time>" on this instance, which the wake page reads.
+# Best effort: one call, bounded, a failure is logged and never fails the run. JSON, not the shorthand
+# Key=…,Value=…: the shorthand ends a value at its first space.
+set_status() {
+  [[ -n $INSTANCE_ID ]] || return 0
+  local tags
+  tags=$(printf '[{"Key":"ferry:status","Value":"%s %s"}]' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+  aws ec2 create-tags --region "$REGION" --resources "$INSTANCE_ID" --tags "$tags" \
+    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE" ||
+    log "status $1 not reported: $(tail -n 1 "$ERR_FILE")"
 }
 
 apt_install_docker() {
@@ -222,8 +295,21 @@ replace_container() {
     log "removing the previous container $CONTAINER"
     docker rm -f "$CONTAINER" >/dev/null || die "cannot remove the previous container $CONTAINER"
   fi
-  local ports="$PORT"
-  local args=(run -d --name "$CONTAINER" --restart unless-stopped -p "$PORT:$PORT")
+  local ports="$PORT" publish="$PORT:$PORT"
+  # With HTTPS the app answers on loopback only, to ferry-proxy: the security group has no rule for its port
+  # then, and loopback keeps it off the internet even if someone opens one.
+  if [[ $HTTPS == true ]]; then
+    publish="127.0.0.1:$publish"
+    ports="$PORT on 127.0.0.1 (HTTPS through $PROXY)"
+  fi
+  local args=(run -d --name "$CONTAINER" --restart unless-stopped -p "$publish")
+  if [[ $HTTPS == true ]]; then
+    # The proxy reaches the app by name on a network of their own (the loopback mapping is for the health check).
+    if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+      docker network create "$NETWORK" >/dev/null || die "cannot create the Docker network $NETWORK"
+    fi
+    args+=(--network "$NETWORK")
+  fi
   if [[ $OPEN_HTTP == true ]]; then
     args+=(-p "80:$PORT")
     ports="$PORT and 80"
@@ -253,9 +339,15 @@ wait_healthy() {
   log "healthy: http://127.0.0.1:$PORT$HEALTH_PATH answered after ~${waited}s"
 }
 
+# rr_change <action> <ip>: one change of the A record $FQDN (TTL 60) for a Route 53 change batch.
+rr_change() {
+  printf '{"Action":"%s","ResourceRecordSet":{"Name":"%s","Type":"A","TTL":60,"ResourceRecords":[{"Value":"%s"}]}}' \
+    "$1" "$FQDN" "$2"
+}
+
 upsert_record() {
-  local ip=$1 batch
-  batch=$(printf '{"Comment":"ferry-start on boot","Changes":[{"Action":"UPSERT","ResourceRecordSet":{"Name":"%s","Type":"A","TTL":60,"ResourceRecords":[{"Value":"%s"}]}}]}' "$FQDN" "$ip")
+  local batch
+  batch="{\"Comment\":\"ferry-start on boot\",\"Changes\":[$(rr_change UPSERT "$1")]}"
   aws_value route53 change-resource-record-sets --hosted-zone-id "$ZONE_ID" --change-batch "$batch" \
     --query ChangeInfo.Id --output text
 }
@@ -283,6 +375,135 @@ update_dns() {
   log "DNS: change $change not yet INSYNC; it will be shortly"
 }
 
+# caddyfile: Caddy in front of the app. Caddy redirects port 80 to 443 by itself, answers Let's Encrypt's
+# HTTP-01 challenge on 80, and proxies WebSockets (Streamlit needs them). No HTTP/3: the security group opens
+# TCP only. No admin API: the container is recreated when this file changes.
+caddyfile() {
+  printf '{\n\tadmin off\n'
+  if [[ -n $ACME_EMAIL ]]; then printf '\temail %s\n' "$ACME_EMAIL"; fi
+  if [[ -n $ACME_CA ]]; then printf '\tacme_ca %s\n' "$ACME_CA"; fi
+  printf '\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n%s {\n\tencode zstd gzip\n\treverse_proxy %s:%s\n}\n' \
+    "$FQDN" "$CONTAINER" "$PORT"
+}
+
+# ensure_proxy: ferry-proxy (Caddy, on the $NETWORK bridge network, publishing 80 and 443) running with the current Caddyfile. Only ever called once
+# the A record points at this instance: Let's Encrypt checks the name against the address it resolves to.
+# (Called as a condition, where `set -e` does not apply: every step checks its own result.)
+ensure_proxy() {
+  local file="$CONF_DIR/Caddyfile" sum label have
+  if ! install -d -m 0755 "$CONF_DIR" || ! install -d -m 0700 "$DATA_DIR/caddy/data" "$DATA_DIR/caddy/config" ||
+    ! caddyfile >"$file" || ! sum=$(sha256sum <"$file"); then
+    log "ERROR: cannot write $file or create $DATA_DIR/caddy"
+    return 1
+  fi
+  # The label says what the container runs: a new image or Caddyfile means a new container.
+  label="$PROXY_IMAGE ${sum%% *}"
+  # Certificates live under data/caddy/certificates/<CA>/<name>/<name>.crt (Caddy lower-cases the name).
+  if ! compgen -G "$DATA_DIR/caddy/data/caddy/certificates/*/${FQDN,,}/*.crt" >/dev/null; then
+    log "TLS: no certificate for $FQDN yet; waiting ${DNS_SETTLE}s (the record's TTL) so that resolvers which" \
+      "cached the parked or an old address drop it before Let's Encrypt looks $FQDN up"
+    sleep "$DNS_SETTLE"
+  fi
+  if ! docker image inspect "$PROXY_IMAGE" >/dev/null 2>&1; then
+    retry "docker pull $PROXY_IMAGE" docker pull -q "$PROXY_IMAGE" >/dev/null || {
+      log "ERROR: cannot pull $PROXY_IMAGE"
+      return 1
+    }
+  fi
+  if have=$(docker inspect -f '{{index .Config.Labels "ferry.proxy"}}' "$PROXY" 2>/dev/null); then
+    if [[ $have == "$label" ]]; then
+      # Same image, same Caddyfile: keep the container (a no-op when it runs; after a stop it was stopped).
+      docker start "$PROXY" >/dev/null || {
+        log "ERROR: cannot start $PROXY"
+        return 1
+      }
+      log "TLS: $PROXY runs $PROXY_IMAGE for $FQDN"
+      return 0
+    fi
+    log "TLS: recreating $PROXY (its image or Caddyfile changed)"
+    docker rm -f "$PROXY" >/dev/null || {
+      log "ERROR: cannot remove $PROXY"
+      return 1
+    }
+  fi
+  docker run -d --name "$PROXY" --restart unless-stopped --network "$NETWORK" -p 80:80 -p 443:443 \
+    -v "$file:/etc/caddy/Caddyfile:ro" -v "$DATA_DIR/caddy/data:/data" -v "$DATA_DIR/caddy/config:/config" \
+    --log-driver journald --label "ferry.proxy=$label" "$PROXY_IMAGE" >/dev/null || {
+    log "ERROR: docker run failed for $PROXY ($PROXY_IMAGE)"
+    return 1
+  }
+  log "TLS: started $PROXY from $PROXY_IMAGE for $FQDN"
+}
+
+# https_ok: the whole path (Caddy, its certificate, the app) through this host, whatever resolvers still say.
+# Let's Encrypt's staging certificates are untrusted by design (-k): a TLS answer is all that is checked then.
+https_ok() {
+  curl -fsS -o /dev/null --max-time 5 ${ACME_CA:+-k} --resolve "$FQDN:443:127.0.0.1" "https://$FQDN$HEALTH_PATH"
+}
+
+wait_https() {
+  local waited=0
+  until https_ok; do
+    if ((waited >= TLS_TIMEOUT)); then
+      log "ERROR: https://$FQDN$HEALTH_PATH does not answer after ${TLS_TIMEOUT}s; the app itself is healthy." \
+        "No certificate obtained? See \`docker logs $PROXY\`. Let's Encrypt's HTTP-01 challenge needs port 80" \
+        "reachable from anywhere (0.0.0.0/0) and $FQDN pointing at this instance. $PROXY keeps trying."
+      return 1
+    fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+  log "TLS: https://$FQDN$HEALTH_PATH answered after ~${waited}s"
+}
+
+# park_record: at shutdown, while the A record still holds this instance's address, points it at $PARK_IP.
+# One batch, DELETE our address + CREATE the parked one: Route 53 applies a batch atomically and a DELETE must
+# match the current value exactly, so when the name already points elsewhere (parked, or a replacement
+# instance took it) the batch fails with InvalidChangeBatch and nothing changes. That is the wanted outcome.
+park_record() {
+  local ip rc=0 batch
+  ipv4_from_imds || rc=$?
+  if ((rc != 0)); then
+    log "stop: no public IPv4 from instance metadata; $FQDN is left as it is"
+    return 0
+  fi
+  ip=$VALUE
+  batch="{\"Comment\":\"ferry-start --stop\",\"Changes\":[$(rr_change DELETE "$ip"),$(rr_change CREATE "$PARK_IP")]}"
+  if aws route53 change-resource-record-sets --hosted-zone-id "$ZONE_ID" --change-batch "$batch" \
+    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE"; then
+    log "stop: DNS: $FQDN A $PARK_IP (parked; it pointed at this instance, $ip)"
+  elif grep -q InvalidChangeBatch "$ERR_FILE"; then
+    log "stop: DNS: $FQDN left as it is: the record points elsewhere (already parked, or another instance took the name), not at $ip"
+  else
+    log "stop: DNS: could not park $FQDN: $(tail -n 1 "$ERR_FILE")"
+  fi
+}
+
+# stop_instance (`ferry-start --stop`, ExecStop of ferry-park.service at shutdown): never blocks or fails a
+# shutdown. Every step is tried once and bounded, takes no lock (a hung boot run may hold it) and the exit
+# status is always 0 (see cleanup).
+stop_instance() {
+  export AWS_MAX_ATTEMPTS=1
+  # Stopped, so that Docker's restart policy does not bring it back at the next boot before the record points at
+  # the new address; the boot run starts it again after the DNS update.
+  if command -v docker >/dev/null 2>&1 && timeout 10 docker container inspect "$PROXY" >/dev/null 2>&1; then
+    if timeout 30 docker stop "$PROXY" >/dev/null 2>"$ERR_FILE"; then
+      log "stop: stopped $PROXY"
+    else
+      log "stop: could not stop $PROXY: $(tail -n 1 "$ERR_FILE")"
+    fi
+  else
+    log "stop: no $PROXY container"
+  fi
+  if ! imds_token; then
+    log "stop: instance metadata unreachable; DNS left as it is, no status reported"
+    return 0
+  fi
+  read_instance_id
+  if [[ -n $ZONE_ID ]]; then park_record; fi
+  set_status stopped
+}
+
 # is_current: for the rollout (`ferry-start --is-current`): true when the container already runs the image the
 # parameter names and answers its health check, e.g. on a stack's first deploy, where the boot run has done it.
 is_current() {
@@ -298,7 +519,9 @@ is_current() {
 }
 
 main() {
-  local status=0
+  local status=0 dns=ok tls=ok
+  # Set first: from here on the shutdown path exits 0 whatever fails (see cleanup).
+  if [[ ${1:-} == --stop ]]; then MODE=stop; fi
   if [[ ${FERRY_ALLOW_NON_ROOT:-0} != 1 && $EUID -ne 0 ]]; then
     die "run as root: sudo systemctl restart ferry-app"
   fi
@@ -309,7 +532,11 @@ main() {
     --is-current)
       if is_current; then exit 0; else exit 1; fi
       ;;
-    *) die "usage: ferry-start [--is-current]" ;;
+    --stop)
+      stop_instance
+      exit 0
+      ;;
+    *) die "usage: ferry-start [--is-current | --stop]" ;;
   esac
   # One run at a time: the boot run, a manual run and a rollout from `pulumi up` may overlap.
   exec 9>"$RUN_DIR/lock"
@@ -317,23 +544,63 @@ main() {
 
   log "starting $CONTAINER (region $REGION)"
   retry "waiting for the network (instance metadata)" imds_token || die "no network: instance metadata unreachable"
+  read_instance_id
+  # From here on every exit reports ready or failed:<step> (cleanup). Docker is there to pull the image: a
+  # failure to install or start it reports failed:pull.
+  STEP=pull
+  set_status starting
   ensure_docker
+  set_status pulling
+  STEP=image
   read_image_ref
+  STEP=secrets
   write_env_file
+  STEP=pull
   pull_image
+  STEP=run
   replace_container
-  if ! wait_healthy; then status=1; fi
+  STEP=health
+  set_status health
+  if ! wait_healthy; then
+    status=1
+    FAILED=health
+  fi
 
   if [[ -n $ZONE_ID ]]; then
+    STEP=dns
+    set_status dns
     # A DNS failure must not take the app down: it keeps running and answers on its public IP.
     if ! update_dns; then
       log "WARNING: DNS record $FQDN was NOT updated; the app still runs on this instance's public IP"
+      dns=failed
       if ((status == 0)); then status=3; fi
+      : "${FAILED:=dns}"
+    fi
+  fi
+
+  if [[ $HTTPS == true && $dns == failed ]]; then
+    # Let's Encrypt would check the name against whatever address it still points at.
+    log "WARNING: $PROXY NOT started: $FQDN does not point at this instance; HTTPS waits for a run whose DNS" \
+      "update succeeds (sudo systemctl restart ferry-app)"
+  elif [[ $HTTPS == true ]]; then
+    STEP=tls
+    set_status tls
+    # Started even when the app is unhealthy (the record points here either way, and the site works as soon as
+    # the app does), but HTTPS is only waited for with a healthy app.
+    if ! ensure_proxy; then
+      tls=failed
+    elif ((status == 0)) && ! wait_https; then
+      tls=failed
+    fi
+    if [[ $tls == failed ]]; then
+      if ((status == 0)); then status=4; fi
+      : "${FAILED:=tls}"
     fi
   fi
 
   if ((status != 1)); then
     # Only once the new container is healthy: drop images no container uses (keeps the root volume small).
+    # The proxy image stays: ferry-proxy uses it (even while stopped).
     docker image prune -af >/dev/null 2>&1 || log "image prune failed (ignored)"
     log "done: $CONTAINER is healthy"
   fi

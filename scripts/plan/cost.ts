@@ -31,6 +31,7 @@ export const T = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   policy: "aws:iam/policy:Policy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
+  lambda: "aws:lambda/function:Function",
 } as const;
 
 /**
@@ -52,6 +53,15 @@ export const ASSUMPTIONS = {
    * level, plus task, service and deployment counts). Counted from the docs, not measured: an estimate.
    */
   containerInsights: { cluster: 10, perService: 13, perTaskFamily: 8 },
+  /**
+   * Requests a month to a Lambda function (the demo's wake page): a shared link opened a few times a day,
+   * plus the progress page reloading every 5 s during each ~3-minute boot.
+   */
+  lambdaRequestsPerMonth: 1000,
+  /** Billed duration of one request: two or three EC2 calls. */
+  lambdaSecondsPerRequest: 0.3,
+  /** Log lines a request writes to its function's log group (START, END, REPORT and one line of its own). */
+  lambdaLogKbPerRequest: 1,
 } as const;
 export type Assumptions = typeof ASSUMPTIONS;
 
@@ -190,6 +200,11 @@ export const FREE: Readonly<Record<string, { group: string; why: string }>> = {
   "aws:s3/bucketPolicy:BucketPolicy": { group: "S3 bucket settings", why: "no charge" },
   "aws:ec2transitgateway/instanceState:InstanceState": { group: "power state", why: "a start/stop switch" },
   "command:local:Command": { group: "local commands", why: "runs where `pulumi up` runs" },
+  "aws:lambda/functionUrl:FunctionUrl": {
+    group: "Lambda function URL",
+    why: "no charge of its own; its requests are billed as the function's",
+  },
+  "aws:lambda/permission:Permission": { group: "Lambda permissions", why: "no charge" },
   "docker-build:index:Image": {
     group: "image build",
     why: "built where `pulumi up` runs; storage is the ECR line",
@@ -233,12 +248,38 @@ export function scenariosFor(
       { id: "baseline", label: "baseline", instanceHours: hoursPerMonth, tasks: "min" },
       { id: "max", label: "at maximum scale", instanceHours: hoursPerMonth, tasks: "max" },
     ];
-  if (resources.some((r) => r.type === T.instance))
-    return [
+  if (resources.some((r) => r.type === T.instance)) {
+    const scenarios: Scenario[] = [
       { id: "stopped", label: "stopped", instanceHours: 0, tasks: "min" },
       { id: "running", label: `running ${hours} h a month`, instanceHours: hours, tasks: "min" },
     ];
+    const wake = wakeLimit(resources);
+    if (wake)
+      scenarios.push({
+        id: "wake-limit",
+        label: `wake page at its limit: ${wake.starts} starts a day × ${wake.minutes} min (${wake.hours} h)`,
+        instanceHours: wake.hours,
+        tasks: "min",
+      });
+    return scenarios;
+  }
   return [{ id: "monthly", label: "a month", instanceHours: hoursPerMonth, tasks: "min" }];
+}
+
+/**
+ * The most a wake page can run the demo: its daily start limit × 30 days × the idle-stop minutes (a run no
+ * one uses ends then; one someone uses lasts longer, which is the point of starting it).
+ */
+export function wakeLimit(
+  resources: readonly Recorded[],
+): { starts: number; minutes: number; hours: number } | undefined {
+  const fn = resources.find((r) => r.type === T.lambda && r.inputs.environment?.variables?.DAILY_START_LIMIT);
+  if (!fn) return undefined;
+  const vars = fn.inputs.environment.variables;
+  const starts = Number(vars.DAILY_START_LIMIT);
+  // Without an idle stop a run has no end: count a full day per start, the honest worst case.
+  const minutes = vars.IDLE_STOP_MINUTES ? Number(vars.IDLE_STOP_MINUTES) : 1440;
+  return { starts, minutes, hours: round(Math.min((starts * 30 * minutes) / 60, 30 * 24)) };
 }
 
 /** A JSON policy or container-definition input, parsed (inputs arrive as JSON strings). */
@@ -718,8 +759,60 @@ function priceAlarms(c: Accumulator): void {
     });
 }
 
+function priceFunctions(c: Accumulator): void {
+  const fns = c.of(T.lambda);
+  if (fns.length === 0) return;
+  const requests = c.a.lambdaRequestsPerMonth * fns.length;
+  c.addOrSkip({
+    category: "compute",
+    item: `Lambda requests (assumed ${c.a.lambdaRequestsPerMonth} a month per function × ${fns.length}; the free tier's 1 million a month is not subtracted)`,
+    what: "Lambda requests",
+    from: fns,
+    priceId: "lambda:requests",
+    qty: () => requests,
+    assumption: `${c.a.lambdaRequestsPerMonth} requests a month: a shared link opened a few times a day, plus reloads while the demo boots.`,
+  });
+  for (const fn of fns) {
+    if (!(fn.inputs.architectures ?? []).includes("arm64")) {
+      c.skip(fn, "Lambda duration on x86: only the arm64 rate is in the table");
+      continue;
+    }
+    const gb = Number(fn.inputs.memorySize ?? 128) / 1024;
+    c.addOrSkip({
+      category: "compute",
+      item: `Lambda duration, arm64 ${Number(fn.inputs.memorySize ?? 128)} MB (${c.a.lambdaSecondsPerRequest} s a request)`,
+      what: "Lambda duration",
+      from: [fn],
+      priceId: "lambda:arm64-gb-second",
+      qty: () => c.a.lambdaRequestsPerMonth * c.a.lambdaSecondsPerRequest * gb,
+    });
+  }
+}
+
 function priceLogs(c: Accumulator): void {
-  const groups = c.of(T.logGroup);
+  const all = c.of(T.logGroup);
+  // A function's own group holds a few lines per request, not an app's access log.
+  const fnGroups = all.filter((r) => String(r.inputs.name ?? "").startsWith("/aws/lambda/"));
+  if (fnGroups.length > 0) {
+    const gb = (c.a.lambdaRequestsPerMonth * c.a.lambdaLogKbPerRequest) / 1e6;
+    c.addOrSkip({
+      category: "monitoring",
+      item: `CloudWatch Logs ingestion, Lambda log groups × ${fnGroups.length} (${c.a.lambdaLogKbPerRequest} KB a request)`,
+      what: "CloudWatch Logs ingestion",
+      from: fnGroups,
+      priceId: "logs:ingest",
+      qty: () => gb * fnGroups.length,
+    });
+    c.addOrSkip({
+      category: "monitoring",
+      item: "CloudWatch Logs storage, Lambda log groups (at most a month's ingestion)",
+      what: "CloudWatch Logs storage",
+      from: fnGroups,
+      priceId: "logs:storage",
+      qty: () => gb * fnGroups.length,
+    });
+  }
+  const groups = all.filter((r) => !fnGroups.includes(r));
   if (groups.length === 0) return;
   const gb = c.a.logIngestGbPerGroup;
   c.addOrSkip({
@@ -887,6 +980,7 @@ export function estimate(input: PlanInput, opts: EstimateOptions): Estimate {
   priceServices(c);
   priceClusters(c);
   priceAlarms(c);
+  priceFunctions(c);
   priceLogs(c);
   priceRepositories(c);
   priceSecrets(c);

@@ -221,6 +221,7 @@ export function diagram(input: PlanInput, region: string): string {
         `EC2 ${String(inst.inputs.instanceType)}${inst.inputs.associatePublicIpAddress ? ", public IPv4" : ""}`,
         `${String(root.volumeSize ?? "?")} GB ${String(root.volumeType ?? "")} root${inst.inputs.metadataOptions?.httpTokens === "required" ? ", IMDSv2" : ""}`,
         "systemd unit runs the app container on every boot",
+        ...(ports.includes("443") ? ["Caddy: HTTPS with Let's Encrypt, 80 redirects"] : []),
         ...(ports.length ? [`inbound ${ports.join(", ")}`] : []),
       ],
     });
@@ -230,8 +231,33 @@ export function diagram(input: PlanInput, region: string): string {
         : { from: "internet", to: id, label: `public DNS name: ${ports.join(", ")}` },
     );
     if (hasDns && statements.some((s) => s.actions.includes("route53:changeresourcerecordsets")))
-      edges.push({ from: id, to: "dns", label: "UPSERTs its IP at boot", dotted: true });
+      edges.push({
+        from: id,
+        to: "dns",
+        label: "UPSERTs its IP at boot, parks it at shutdown",
+        dotted: true,
+      });
   });
+
+  // The demo's wake page: a Lambda function URL that starts the instance on a visitor's request.
+  of(T.lambda)
+    .filter((fn) => fn.inputs.environment?.variables?.DAILY_START_LIMIT)
+    .forEach((fn, i) => {
+      const vars = fn.inputs.environment.variables;
+      const id = `wake${i}`;
+      nodes.push({
+        id,
+        shape: "box",
+        lines: [
+          "Lambda wake page (function URL)",
+          `at most ${String(vars.DAILY_START_LIMIT)} starts a day${vars.PASSCODE_PARAMETER ? ", passcode" : ""}`,
+        ],
+      });
+      edges.push({ from: "internet", to: id, label: "wake URL" });
+      instances.forEach((_, n) =>
+        edges.push({ from: id, to: `ec2_${n}`, label: "start, read state", dotted: true }),
+      );
+    });
 
   const computes = [...services.map((_, i) => `svc${i}`), ...instances.map((_, i) => `ec2_${i}`)];
   const fromAll = (to: string, label: string) => computes.forEach((c) => edges.push({ from: c, to, label }));

@@ -1,6 +1,7 @@
 // A throw-away "instance" for the shell-script tests: a state directory, a PATH of stand-in commands
 // (test/instance/bin) plus symlinks to just the real tools the scripts need, so nothing on the test machine
 // (a real docker, aws or curl) is ever reached. No network: IMDS is played by the curl stand-in.
+import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,9 +11,12 @@ export const STANDINS = path.resolve(__dirname, "bin");
 
 /** Real tools the scripts and the stand-ins use; everything else is a stand-in or absent. */
 const REAL_TOOLS = [
-  "bash", "cat", "cp", "dirname", "flock", "grep", "head", "install", "ln", "ls", "mkdir", "mktemp",
-  "pwd", "readlink", "rm", "sed", "seq", "stat", "tail", "touch", "tr", "wc",
+  "bash", "cat", "cp", "date", "dirname", "flock", "grep", "head", "install", "ln", "ls", "mkdir", "mktemp",
+  "pwd", "readlink", "rm", "sed", "seq", "sha256sum", "stat", "tail", "timeout", "touch", "tr", "wc",
 ]; // prettier-ignore
+
+/** The instance id IMDS reports in every sandbox. */
+export const INSTANCE_ID = "i-0123456789abcdef0";
 
 export interface SandboxOptions {
   /** Which package manager exists on the "instance". @default "dnf" */
@@ -23,6 +27,13 @@ export interface SandboxOptions {
   dockerRunning?: boolean;
   /** Include the aws stand-in on PATH. @default true */
   aws?: boolean;
+}
+
+/** One ferry:status report (`aws ec2 create-tags`): the instance, the stage and the time it carries. */
+export interface StatusReport {
+  resource: string;
+  stage: string;
+  time: string;
 }
 
 export interface RunResult {
@@ -37,14 +48,20 @@ export class Sandbox {
   public readonly dir: string;
   public readonly state: string;
   public readonly runDir: string;
+  /** FERRY_CONF_DIR (the Caddyfile) and FERRY_DATA_DIR (Caddy's certificates) of the scripts run here. */
+  public readonly confDir: string;
+  public readonly dataDir: string;
   private readonly path: string;
 
   constructor(options: SandboxOptions = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-instance-"));
     this.state = path.join(this.dir, "state");
     this.runDir = path.join(this.dir, "run");
-    for (const d of ["bin", "fail", "ssm", "sm", "imds", "containers"])
+    this.confDir = path.join(this.dir, "etc-ferry");
+    this.dataDir = path.join(this.dir, "var-lib-ferry");
+    for (const d of ["bin", "fail", "ssm", "sm", "imds", "containers", "images"])
       fs.mkdirSync(path.join(this.state, d), { recursive: true });
+    this.write("imds/instance-id", INSTANCE_ID);
 
     const tools = path.join(this.dir, "tools");
     fs.mkdirSync(tools);
@@ -96,6 +113,48 @@ export class Sandbox {
     this.write(`containers/${name}/image`, `${image}\n`);
   }
 
+  /** An image already on the "instance" (`docker image inspect` finds it). */
+  image(ref: string): void {
+    this.write(`images/${ref.replace(/\//g, "%")}`, "");
+  }
+
+  hasImage(ref: string): boolean {
+    return this.read(`images/${ref.replace(/\//g, "%")}`) !== undefined;
+  }
+
+  /** The current value of the zone's A record (the aws stand-in keeps one per zone); undefined: none. */
+  dnsRecord(zoneId: string): string | undefined {
+    const value = this.read(`route53/${zoneId}.record`)?.trim();
+    return value ? value : undefined;
+  }
+
+  setDnsRecord(zoneId: string, value: string): void {
+    this.write(`route53/${zoneId}.record`, `${value}\n`);
+  }
+
+  /** A certificate Caddy obtained earlier for `name`, where it keeps them under FERRY_DATA_DIR. */
+  certificate(name: string, ca = "acme-v02.api.letsencrypt.org-directory"): void {
+    const dir = path.join(this.dataDir, "caddy", "data", "caddy", "certificates", ca, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.crt`), "-----BEGIN CERTIFICATE-----\n");
+  }
+
+  /** Every ferry:status report so far, in order. */
+  statuses(): StatusReport[] {
+    return (this.read("tags.log") ?? "")
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .map((line) => {
+        const space = line.indexOf(" ");
+        const tags = JSON.parse(line.slice(space + 1)) as { Key: string; Value: string }[];
+        assert.equal(tags.length, 1, line);
+        assert.equal(tags[0].Key, "ferry:status", line);
+        const [stage, time, ...rest] = tags[0].Value.split(" ");
+        assert.deepEqual(rest, [], line);
+        return { resource: line.slice(0, space), stage, time };
+      });
+  }
+
   containerNames(): string[] {
     return fs.readdirSync(path.join(this.state, "containers")).sort();
   }
@@ -113,6 +172,8 @@ export class Sandbox {
         HOME: this.dir,
         FERRY_TEST_STATE: this.state,
         FERRY_RUN_DIR: this.runDir,
+        FERRY_CONF_DIR: this.confDir,
+        FERRY_DATA_DIR: this.dataDir,
         FERRY_ALLOW_NON_ROOT: "1",
         ...env,
       },
