@@ -160,6 +160,18 @@ export interface CiScope {
   readonly secretsKmsKeyArn?: string;
 }
 
+/** What managing one log group (the service's, the wake page's) takes. */
+const LOG_GROUP_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:DeleteRetentionPolicy",
+  "logs:TagResource",
+  "logs:UntagResource",
+  "logs:TagLogGroup",
+  "logs:UntagLogGroup",
+] as const;
+
 const regional = (s: CiScope) => ({ StringEquals: { "aws:RequestedRegion": s.region } });
 /** EC2/ELB ids are random, so "this stack's" is the tags the provider puts on everything it creates. */
 const ownTags = (s: CiScope) => ({
@@ -712,16 +724,7 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
       {
         Sid: "WakeLogs",
         Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:DeleteLogGroup",
-          "logs:PutRetentionPolicy",
-          "logs:DeleteRetentionPolicy",
-          "logs:TagResource",
-          "logs:UntagResource",
-          "logs:TagLogGroup",
-          "logs:UntagLogGroup",
-        ],
+        Action: [...LOG_GROUP_ACTIONS],
         Resource: a.wakeLogGroup,
       },
     );
@@ -844,16 +847,7 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
       statements.push({
         Sid: "Logs",
         Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:DeleteLogGroup",
-          "logs:PutRetentionPolicy",
-          "logs:DeleteRetentionPolicy",
-          "logs:TagResource",
-          "logs:UntagResource",
-          "logs:TagLogGroup",
-          "logs:UntagLogGroup",
-        ],
+        Action: [...LOG_GROUP_ACTIONS],
         Resource: a.logGroup,
       });
     if (a.dataBucket)

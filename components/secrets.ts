@@ -54,6 +54,18 @@ export function readStatements(
   return statements;
 }
 
+/** Where an account's ARNs come from: the lookups a component makes once, parented to itself. */
+export interface AccountLookups {
+  readonly partition: pulumi.Output<aws.GetPartitionResult>;
+  readonly region: pulumi.Output<aws.GetRegionResult>;
+  readonly identity: pulumi.Output<aws.GetCallerIdentityResult>;
+}
+
+/** The ARN of an existing SSM parameter of this account and region (its ARN drops the name's leading "/"). */
+export function ssmParameterArn(name: string, a: AccountLookups): pulumi.Output<string> {
+  return pulumi.interpolate`arn:${a.partition.partition}:ssm:${a.region.region}:${a.identity.accountId}:parameter/${name.replace(/^\//, "")}`;
+}
+
 export class AppSecrets extends pulumi.ComponentResource {
   public readonly entries: readonly SecretEntry[];
   /** Policy document (JSON) granting read of exactly these secrets; "{}"-free: undefined when there are none. */
@@ -69,11 +81,13 @@ export class AppSecrets extends pulumi.ComponentResource {
       const base = { envName: spec.envName, kmsKeyArn: spec.kmsKeyArn };
       const src = spec.source;
       switch (src.kind) {
-        case "ssm": {
-          // SSM ARNs drop the leading "/" of the name.
-          const arn = pulumi.interpolate`arn:${partition.partition}:ssm:${region.region}:${identity.accountId}:parameter/${src.name.replace(/^\//, "")}`;
-          return { ...base, kind: "ssm", arn, ref: pulumi.output(src.name) };
-        }
+        case "ssm":
+          return {
+            ...base,
+            kind: "ssm",
+            arn: ssmParameterArn(src.name, { partition, region, identity }),
+            ref: pulumi.output(src.name),
+          };
         case "secretsmanager": {
           if (src.nameOrArn.startsWith("arn:"))
             return {

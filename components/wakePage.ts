@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
 import { STATUS_TAG, WAKE_STARTS_TAG } from "./ec2Demo";
 import { NAME_LIMITS, physicalName } from "./names";
+import { ssmParameterArn } from "./secrets";
 
 /** The handler's source, transpiled at deploy time: one file, no bundler, no build step before `pulumi up`. */
 export const WAKE_HANDLER_SOURCE = path.resolve(__dirname, "..", "functions", "wake", "handler.ts");
@@ -161,11 +162,11 @@ export class WakePage extends pulumi.ComponentResource {
       passcodeArn = param.arn;
     } else if (args.passcode?.kind === "ssm") {
       passcodeName = args.passcode.name;
-      const identity = aws.getCallerIdentityOutput({}, { parent: this });
-      const region = aws.getRegionOutput({}, { parent: this });
-      const partition = aws.getPartitionOutput({}, { parent: this });
-      // SSM ARNs drop the leading "/" of the name.
-      passcodeArn = pulumi.interpolate`arn:${partition.partition}:ssm:${region.region}:${identity.accountId}:parameter/${args.passcode.name.replace(/^\//, "")}`;
+      passcodeArn = ssmParameterArn(args.passcode.name, {
+        partition: aws.getPartitionOutput({}, { parent: this }),
+        region: aws.getRegionOutput({}, { parent: this }),
+        identity: aws.getCallerIdentityOutput({}, { parent: this }),
+      });
     }
 
     const role = new aws.iam.Role(
