@@ -209,7 +209,7 @@ export interface StartScriptValues {
 export interface HttpsValues {
   /** The proxy image, e.g. "public.ecr.aws/docker/library/caddy:2.10.2". */
   readonly proxyImage: string;
-  /** ACME account e-mail (expiry notices); optional for Let's Encrypt. */
+  /** ACME account contact e-mail; optional for Let's Encrypt. */
   readonly acmeEmail?: string;
   /** Use Let's Encrypt's staging CA (untrusted certificates, generous limits) to try things out. */
   readonly acmeStaging?: boolean;

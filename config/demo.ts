@@ -49,7 +49,7 @@ export const demoSchema = z.strictObject({
    * @default true when ferry:dns is set (it needs a name), false otherwise
    */
   https: bool().optional(),
-  /** ACME account e-mail: Let's Encrypt's expiry notices. Optional. */
+  /** ACME account contact e-mail (Let's Encrypt sends no expiry notices since 2025). Optional. */
   acmeEmail: email().optional(),
   /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
   acmeStaging: bool().optional(),

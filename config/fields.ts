@@ -73,7 +73,7 @@ export const recordName = () =>
 export const email = () =>
   z
     .string({ error: 'an e-mail address such as "ops@example.com"' })
-    .regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, { error: 'an e-mail address such as "ops@example.com"' });
+    .regex(/^[^@\s'"]+@[^@\s'"]+\.[a-z]{2,}$/i, { error: 'an e-mail address such as "ops@example.com"' });
 
 export const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

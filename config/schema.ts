@@ -279,6 +279,12 @@ function demoIssues(c: ParsedConfig): { path: (string | number)[]; input?: unkno
           path: ["ferry:demo", key],
           message: "unset while demo.https is off (it would be ignored)",
         });
+  if (demo?.wake?.enabled && demo.powerState === "stopped")
+    issues.push({
+      path: ["ferry:demo", "powerState"],
+      message:
+        'unset while demo.wake is on ("stopped" makes every pulumi up, a CI deploy included, stop a demo a visitor just started)',
+    });
   if (demo?.wake?.enabled && !demo.idleStop.enabled)
     issues.push({
       path: ["ferry:demo", "idleStop", "enabled"],

@@ -385,6 +385,20 @@ export const BAD_CASES: BadCase[] = [
       'Invalid stack config: ferry:demo.acmeEmail: got "ops", expected an e-mail address such as "ops@example.com"',
   },
   {
+    title: "wake page with powerState stopped",
+    stack: "demo",
+    merge: { "ferry:demo": { powerState: "stopped", wake: {} } },
+    message:
+      'Invalid stack config: ferry:demo.powerState: got "stopped", expected unset while demo.wake is on ("stopped" makes every pulumi up, a CI deploy included, stop a demo a visitor just started)',
+  },
+  {
+    title: "ACME e-mail with a quote",
+    stack: "demo",
+    merge: { "ferry:demo": { acmeEmail: "o'neil@example.com" } },
+    message:
+      'Invalid stack config: ferry:demo.acmeEmail: got "o\'neil@example.com", expected an e-mail address such as "ops@example.com"',
+  },
+  {
     title: "wake page without the idle stop",
     stack: "demo",
     merge: { "ferry:demo": { idleStop: { enabled: false }, wake: {} } },

@@ -128,7 +128,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         "After=network-online.target docker.service",
         // Stops after ferry-app: a boot run still going cannot UPSERT the record after it was parked.
         "Before=ferry-app.service",
-        "TimeoutStopSec=90",
+        "TimeoutStopSec=120",
         "WantedBy=multi-user.target",
       ])
         assert.ok(unit.includes(line), line);

@@ -22,6 +22,8 @@ export const DNS_PLACEHOLDER = "{publicDnsName}";
 /** A status older than this before LaunchTime belongs to an earlier boot (tag writes and clocks lag a bit). */
 const STATUS_CLOCK_SLACK_MS = 10_000;
 const PASSCODE_CACHE_MS = 5 * 60_000;
+/** The progress page stops refreshing itself this long after the start (a normal boot takes 2–5 minutes). */
+const PROGRESS_REFRESH_LIMIT_S = 20 * 60;
 
 export interface WakeSettings {
   instanceId: string;
@@ -188,11 +190,17 @@ interface Page {
   heading: string;
   html: string;
   refreshSeconds?: number;
+  /** Where the refresh goes (default: this page again). */
+  refreshTo?: string;
   headers?: Record<string, string>;
 }
 
 function render(appName: string, page: Page): WakeResponse {
-  const refresh = page.refreshSeconds ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">` : "";
+  const target = page.refreshTo ? `; url=${escapeHtml(page.refreshTo)}` : "";
+  const refresh =
+    page.refreshSeconds !== undefined
+      ? `<meta http-equiv="refresh" content="${page.refreshSeconds}${target}">`
+      : "";
   const title = escapeHtml(`${page.heading} · ${appName}`);
   const body =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
@@ -221,12 +229,19 @@ function startForm(withPasscode: boolean): string {
   );
 }
 
+/**
+ * Visitors are anonymous: the page names the error, and its message (which may carry the account id and role
+ * ARN, as AccessDenied messages do) goes to the function's log only.
+ */
 function awsErrorPage(error: unknown): Page {
-  const { name, message } = describeError(error);
+  const { name } = describeError(error);
   return {
     status: 502,
     heading: "AWS error",
-    html: para(`The wake page could not reach AWS (${name}): ${message}`),
+    html: para(
+      `The wake page could not reach AWS (${name}). Try again in a minute; the details are in the function's ` +
+        "CloudWatch log for the owner.",
+    ),
   };
 }
 
@@ -312,10 +327,18 @@ export function createHandler(deps: WakeDeps): WakeHandler {
 
   function progressPage(instance: Instance, status: FerryStatus | undefined): Page {
     const launched = instance.LaunchTime?.getTime();
-    const elapsed =
-      launched === undefined
-        ? ""
-        : para(`Started ${Math.max(0, Math.round((now().getTime() - launched) / 1000))} seconds ago.`);
+    const seconds = launched === undefined ? 0 : Math.max(0, Math.round((now().getTime() - launched) / 1000));
+    const elapsed = launched === undefined ? "" : para(`Started ${seconds} seconds ago.`);
+    // A boot that never reports "ready" must not keep an open tab calling AWS every 5 s for ever.
+    if (seconds > PROGRESS_REFRESH_LIMIT_S) {
+      const html =
+        para(stageText(status), "stage") +
+        elapsed +
+        para(
+          "This is taking much longer than a normal start. Reload the page to check again; the owner can read the logs on the server with journalctl -u ferry-app.",
+        );
+      return { status: 200, heading: "The demo is still starting", html };
+    }
     const html =
       para(stageText(status), "stage") +
       elapsed +
@@ -392,7 +415,17 @@ export function createHandler(deps: WakeDeps): WakeHandler {
         html: para("The demo is still shutting down; try again in a minute."),
       };
     }
-    return state === "stopped" ? startWithinLimit(instance) : redirect("/");
+    // Not a 303: after a form POST, browsers hold every redirect of the chain to the page's form-action
+    // (CSP 'self'), so "/" redirecting on to a running demo would be blocked. A refresh is a new navigation.
+    if (state !== "stopped")
+      return {
+        status: 200,
+        heading: "The demo is already up",
+        html: `<p><a href="/">Continue</a></p>`,
+        refreshSeconds: 0,
+        refreshTo: "/",
+      };
+    return startWithinLimit(instance);
   }
 
   async function startWithinLimit(instance: Instance): Promise<Page> {
