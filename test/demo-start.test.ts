@@ -78,14 +78,19 @@ function published(box: Sandbox, name: string): string[] {
   return args.flatMap((a, i) => (args[i - 1] === "-p" ? [a] : []));
 }
 
-describe("ferry-start.sh on an instance (D5, D6)", () => {
+/** Sandboxed instances for one describe block, removed after it; `values` defaults to `defaults`. */
+function instances(defaults: StartScriptValues = VALUES) {
   const boxes: Sandbox[] = [];
-  const make = (options?: SandboxOptions, values?: StartScriptValues) => {
+  after(() => boxes.forEach((b) => b.cleanup()));
+  return (options?: SandboxOptions, values: StartScriptValues = defaults) => {
     const i = instance(options, values);
     boxes.push(i.box);
     return i;
   };
-  after(() => boxes.forEach((b) => b.cleanup()));
+}
+
+describe("ferry-start.sh on an instance (D5, D6)", () => {
+  const make = instances();
 
   it("happy path: network, Docker, image ref, secret, ECR login, pull, run, health, DNS — in that order", () => {
     const { box, start } = make();
@@ -417,13 +422,7 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
 });
 
 describe("ferry-start.sh status reports: the ferry:status tag the wake page reads", () => {
-  const boxes: Sandbox[] = [];
-  const make = (options?: SandboxOptions, values?: StartScriptValues) => {
-    const i = instance(options, values);
-    boxes.push(i.box);
-    return i;
-  };
-  after(() => boxes.forEach((b) => b.cleanup()));
+  const make = instances();
 
   it("happy path: starting, pulling, health, dns, ready — in order, on this instance, with ISO times", () => {
     const { box, start } = make();
@@ -550,13 +549,7 @@ describe("ferry-start.sh status reports: the ferry:status tag the wake page read
 });
 
 describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", () => {
-  const boxes: Sandbox[] = [];
-  const make = (options?: SandboxOptions, values: StartScriptValues = HTTPS_VALUES) => {
-    const i = instance(options, values);
-    boxes.push(i.box);
-    return i;
-  };
-  after(() => boxes.forEach((b) => b.cleanup()));
+  const make = instances(HTTPS_VALUES);
 
   /** The Caddyfile for demo.rusbehabtahi.com → ragstream:8501, with `globals` (tab-indented lines) added. */
   const caddyfile = (...globals: string[]) =>
@@ -858,13 +851,7 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
 });
 
 describe("ferry-start.sh --stop: at shutdown (ferry-park.service)", () => {
-  const boxes: Sandbox[] = [];
-  const make = (options?: SandboxOptions, values: StartScriptValues = HTTPS_VALUES) => {
-    const i = instance(options, values);
-    boxes.push(i.box);
-    return i;
-  };
-  after(() => boxes.forEach((b) => b.cleanup()));
+  const make = instances(HTTPS_VALUES);
 
   /** An instance after a successful boot run: the record points here, the proxy runs. */
   function booted(values: StartScriptValues = HTTPS_VALUES) {

@@ -772,20 +772,21 @@ describe("ec2Demo pure helpers", () => {
       kind: "secretsmanager" as const,
       ref: `arn:aws:secretsmanager:us-east-1:123456789012:secret:carepolicy-hub/secret-${i}-AbCdEf`,
     }));
+    const script = renderStartScript({
+      ...VALUES,
+      openHttp: false,
+      env,
+      secrets,
+      dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
+      https: {
+        proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
+        acmeEmail: "ops@example.com",
+      },
+    });
     const ud = renderUserData({
       prefix: "carepolicy-hub-demo",
       imageParameter: imageParameterName("carepolicy-hub-demo"),
-      startScript: renderStartScript({
-        ...VALUES,
-        openHttp: false,
-        env,
-        secrets,
-        dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
-        https: {
-          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
-          acmeEmail: "ops@example.com",
-        },
-      }),
+      startScript: script,
     });
     const packed = Buffer.from(packUserData(ud), "base64");
     // Half the limit: gzip leaves room for years of growth; the text alone is near the 16 KB now.
@@ -804,17 +805,7 @@ describe("ec2Demo pure helpers", () => {
     );
     assert.equal(
       (parseYaml(ud) as CloudConfig).write_files[0].content,
-      renderStartScript({
-        ...VALUES,
-        openHttp: false,
-        env,
-        secrets,
-        dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
-        https: {
-          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
-          acmeEmail: "ops@example.com",
-        },
-      }),
+      script,
       "the YAML block scalar carries the script byte for byte",
     );
   });
