@@ -1,0 +1,97 @@
+// The job matrix of each workflow: the stacks scripts/ci/stacks.ts selects, with what each job needs to know
+// about a stack beyond its name and region — the GitHub environment its deploy runs in, whether pull requests
+// preview it, whether this branch may check it for drift, and how its secrets are encrypted.
+//
+//   ts-node scripts/ci/matrix.ts deploy  <stacks.ts arguments>   every selected stack
+//   ts-node scripts/ci/matrix.ts preview <stacks.ts arguments>   those with ferry:ci.preview.pullRequests
+//   ts-node scripts/ci/matrix.ts drift   <stacks.ts arguments>   those whose ferry:ci.drift.branch is this run's
+//                                                                 branch ($GITHUB_REF_NAME)
+//
+// Writes `stacks=<JSON array of MatrixEntry>` and `names=<JSON array>` to $GITHUB_OUTPUT (and stdout), and a
+// `::notice::` for every selected stack it leaves out, so a missing preview or drift check is never silent.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { argsForEvent, changedFiles, ciStacks, eventFromEnvironment, select, type CiStack } from "./stacks";
+import { readCiSettings, type CiSettings, type SecretsProvider } from "./settings";
+
+export type Purpose = "deploy" | "preview" | "drift";
+
+export interface MatrixEntry extends CiStack {
+  /** GitHub environment of the stack's deploy job (`environment: ${{ matrix.environment }}`). */
+  readonly environment: string;
+  /** How the stack's secrets are encrypted; PR previews and drift never get the passphrase. */
+  readonly secrets: SecretsProvider;
+}
+
+export interface MatrixResult {
+  readonly entries: MatrixEntry[];
+  /** Why each left-out stack was left out, one line each. */
+  readonly notices: string[];
+}
+
+/**
+ * Filters the selected stacks for one workflow. `branch` is the run's branch (drift only).
+ * - preview: not when `preview.pullRequests` is false (the stack has no preview role), nor for a passphrase-
+ *   encrypted stack (pull-request jobs never receive the passphrase; see docs/ci-cd.md);
+ * - drift: only on the stack's drift branch (its drift role trusts no other), and not for a passphrase stack;
+ * - deploy: every selected stack (the environment's deployment rules decide the rest).
+ */
+export function matrixFor(
+  purpose: Purpose,
+  selected: readonly CiStack[],
+  settings: (stack: string) => CiSettings | undefined,
+  branch = "",
+): MatrixResult {
+  const entries: MatrixEntry[] = [];
+  const notices: string[] = [];
+  for (const s of selected) {
+    const ci = settings(s.stack);
+    if (!ci) continue; // stacks.ts only selects stacks with a ferry:ci block; a `mode: user` block has no roles
+    if (purpose === "preview" && !ci.pullRequests) {
+      notices.push(`${s.stack}: no preview (ferry:ci.preview.pullRequests is false)`);
+      continue;
+    }
+    if (purpose === "drift" && ci.driftBranch !== branch) {
+      notices.push(
+        `${s.stack}: no drift check on branch "${branch}" (ferry:ci.drift.branch is "${ci.driftBranch}")`,
+      );
+      continue;
+    }
+    if (purpose !== "deploy" && ci.secrets === "passphrase") {
+      notices.push(
+        `${s.stack}: no ${purpose} (passphrase secrets provider; the passphrase lives only in the "${ci.environment}" environment — use awskms:// to enable it)`,
+      );
+      continue;
+    }
+    entries.push({ ...s, environment: ci.environment, secrets: ci.secrets });
+  }
+  return { entries, notices };
+}
+
+function main(): void {
+  const root = path.resolve(__dirname, "..", "..");
+  const [purpose, ...rest] = process.argv.slice(2);
+  if (purpose !== "deploy" && purpose !== "preview" && purpose !== "drift")
+    throw new Error(`usage: matrix.ts deploy|preview|drift <stacks.ts arguments> (got "${purpose ?? ""}")`);
+  const args = rest[0] === "event" ? argsForEvent(eventFromEnvironment()) : rest;
+  const selected = select(args, ciStacks(root), (base, head) => changedFiles(root, base, head));
+  const { entries, notices } = matrixFor(
+    purpose,
+    selected,
+    (stack) => readCiSettings(root, stack),
+    process.env.GITHUB_REF_NAME ?? "",
+  );
+  for (const n of notices) process.stdout.write(`::notice::${n}\n`);
+  const lines = [`stacks=${JSON.stringify(entries)}`, `names=${JSON.stringify(entries.map((e) => e.stack))}`];
+  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${lines.join("\n")}\n`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    process.stderr.write(`::error::${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
