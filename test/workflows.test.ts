@@ -415,15 +415,16 @@ describe("GitHub workflows (C1, C3, C4)", () => {
       for (const [key, reason] of Object.entries(INSTALL_SCRIPTS_ALLOWED)) assert.ok(reason.length > 20, key);
     });
 
-    it("every package with an install script is known and explained (package-lock.json)", () => {
-      const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
-        packages: Record<string, { hasInstallScript?: boolean }>;
-      };
-      const scripted = Object.entries(lock.packages)
-        .filter(([, p]) => p.hasInstallScript)
-        .map(([where]) => where.replace(/^.*node_modules\//, ""))
-        .sort();
-      assert.deepEqual([...new Set(scripted)], INSTALL_SCRIPT_PACKAGES);
+    it("every package with an install script is known and explained (package-lock.json, policy/package-lock.json)", () => {
+      const scripted = ["package-lock.json", "policy/package-lock.json"].flatMap((file) => {
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as {
+          packages: Record<string, { hasInstallScript?: boolean }>;
+        };
+        return Object.entries(lock.packages)
+          .filter(([, p]) => p.hasInstallScript)
+          .map(([where]) => where.replace(/^.*node_modules\//, ""));
+      });
+      assert.deepEqual([...new Set(scripted)].sort(), INSTALL_SCRIPT_PACKAGES);
     });
 
     it("npx runs only tools the lockfile installs (npx would download anything else)", () => {
