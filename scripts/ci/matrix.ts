@@ -2,7 +2,8 @@
 // about a stack beyond its name and region — the GitHub environment its deploy runs in, whether pull requests
 // preview it, whether this branch may check it for drift, and how its secrets are encrypted.
 //
-//   ts-node scripts/ci/matrix.ts deploy  <stacks.ts arguments>   every selected stack
+//   ts-node scripts/ci/matrix.ts deploy  <stacks.ts arguments>   the selected stacks whose environment admits
+//                                                                 this run's branch or tag ($GITHUB_REF_TYPE/_NAME)
 //   ts-node scripts/ci/matrix.ts preview <stacks.ts arguments>   those with ferry:ci.preview.pullRequests
 //   ts-node scripts/ci/matrix.ts drift   <stacks.ts arguments>   those whose ferry:ci.drift.branch is this run's
 //                                                                 branch ($GITHUB_REF_NAME)
@@ -23,6 +24,29 @@ export interface MatrixEntry extends CiStack {
   readonly secrets: SecretsProvider;
 }
 
+/** The run's ref: a branch or a tag, by name (GITHUB_REF_TYPE, GITHUB_REF_NAME). */
+export interface RunRef {
+  readonly type: "branch" | "tag" | "";
+  readonly name: string;
+}
+
+/**
+ * GitHub's deployment branch/tag patterns (File.fnmatch with FNM_PATHNAME): `*` matches within one path segment,
+ * `**` across segments; everything else is literal.
+ */
+export function refPatternMatches(pattern: string, name: string): boolean {
+  const source = pattern
+    .split("**")
+    .map((part) =>
+      part
+        .split("*")
+        .map((literal) => literal.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*"),
+    )
+    .join(".*");
+  return new RegExp(`^${source}$`).test(name);
+}
+
 export interface MatrixResult {
   readonly entries: MatrixEntry[];
   /** Why each left-out stack was left out, one line each. */
@@ -30,17 +54,19 @@ export interface MatrixResult {
 }
 
 /**
- * Filters the selected stacks for one workflow. `branch` is the run's branch (drift only).
+ * Filters the selected stacks for one workflow, for a run on `ref`.
  * - preview: not when `preview.pullRequests` is false (the stack has no preview role), nor for a passphrase-
  *   encrypted stack (pull-request jobs never receive the passphrase; see docs/ci-cd.md);
  * - drift: only on the stack's drift branch (its drift role trusts no other), and not for a passphrase stack;
- * - deploy: every selected stack (the environment's deployment rules decide the rest).
+ * - deploy: the stacks whose `deploy.branches` / `deploy.tags` (the environment's deployment rules) admit the
+ *   ref; GitHub would refuse the others' jobs anyway, and a `deploy-*` tag meant for every stack should not
+ *   fail the run for a stack that deploys from main only. With no ref (a local run) every stack.
  */
 export function matrixFor(
   purpose: Purpose,
   selected: readonly CiStack[],
   settings: (stack: string) => CiSettings | undefined,
-  branch = "",
+  ref: RunRef = { type: "", name: "" },
 ): MatrixResult {
   const entries: MatrixEntry[] = [];
   const notices: string[] = [];
@@ -51,9 +77,18 @@ export function matrixFor(
       notices.push(`${s.stack}: no preview (ferry:ci.preview.pullRequests is false)`);
       continue;
     }
-    if (purpose === "drift" && ci.driftBranch !== branch) {
+    if (purpose === "deploy" && ref.type !== "") {
+      const patterns = ref.type === "tag" ? ci.tags : ci.branches;
+      if (!patterns.some((p) => refPatternMatches(p, ref.name))) {
+        notices.push(
+          `${s.stack}: not deployed from ${ref.type} "${ref.name}" (ferry:ci.deploy.${ref.type === "tag" ? "tags" : "branches"}: ${patterns.join(", ") || "none"})`,
+        );
+        continue;
+      }
+    }
+    if (purpose === "drift" && (ref.type !== "branch" || ci.driftBranch !== ref.name)) {
       notices.push(
-        `${s.stack}: no drift check on branch "${branch}" (ferry:ci.drift.branch is "${ci.driftBranch}")`,
+        `${s.stack}: no drift check on ${ref.type || "ref"} "${ref.name}" (ferry:ci.drift.branch is "${ci.driftBranch}")`,
       );
       continue;
     }
@@ -68,6 +103,10 @@ export function matrixFor(
   return { entries, notices };
 }
 
+function runRef(type: string | undefined, name: string | undefined): RunRef {
+  return { type: type === "branch" || type === "tag" ? type : "", name: name ?? "" };
+}
+
 function main(): void {
   const root = path.resolve(__dirname, "..", "..");
   const [purpose, ...rest] = process.argv.slice(2);
@@ -79,7 +118,7 @@ function main(): void {
     purpose,
     selected,
     (stack) => readCiSettings(root, stack),
-    process.env.GITHUB_REF_NAME ?? "",
+    runRef(process.env.GITHUB_REF_TYPE, process.env.GITHUB_REF_NAME),
   );
   for (const n of notices) process.stdout.write(`::notice::${n}\n`);
   const lines = [`stacks=${JSON.stringify(entries)}`, `names=${JSON.stringify(entries.map((e) => e.stack))}`];
