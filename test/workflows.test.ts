@@ -489,7 +489,7 @@ describe("GitHub workflows (C1, C3, C4)", () => {
       assert.match(run, /pulumi preview --stack "\$STACK" --json > "\$RUNNER_TEMP\/preview\.json"/);
       assert.match(
         run,
-        /npx ts-node --transpile-only scripts\/ci\/iam-gate\.ts < "\$RUNNER_TEMP\/preview\.json"/,
+        /npx ts-node --transpile-only scripts\/ci\/iam-gate\.ts "\$STACK" < "\$RUNNER_TEMP\/preview\.json"/,
       );
       assert.ok(steps.findIndex((s) => usesAction(s, "aws-actions/configure-aws-credentials")) < gate);
     });
