@@ -131,10 +131,13 @@ const INSTALL_SCRIPTS_ALLOWED: Record<string, string> = {};
  * Every package in package-lock.json with an install script, and why no CI job needs it to run:
  * - @pulumi/command, @pulumi/docker-build: `pulumi plugin install resource …` — the Pulumi CLI installs a
  *   missing resource plugin itself, from the package's `pulumi` metadata, when the program first needs it;
- * - protobufjs: prints a warning about version schemes of packages that depend on it; does nothing else.
+ * - protobufjs: prints a warning about version schemes of packages that depend on it; does nothing else;
+ * - @swc/core (ts-node's transpiler in tests): checks that its native binding loads and otherwise installs a
+ *   WebAssembly fallback; the binding for the runner's platform is an optional dependency npm installs
+ *   without running any script.
  * A new entry fails this list's test: decide whether a credentialed job needs it and say so here.
  */
-const INSTALL_SCRIPT_PACKAGES = ["@pulumi/command", "@pulumi/docker-build", "protobufjs"];
+const INSTALL_SCRIPT_PACKAGES = ["@pulumi/command", "@pulumi/docker-build", "@swc/core", "protobufjs"];
 
 /** `npm ci`/`npm install` lines of a job that run install scripts (no `--ignore-scripts`). */
 function scriptedInstalls(job: Job): string[] {
