@@ -131,6 +131,13 @@ export interface Estimate {
   readonly coverage: ReadonlyArray<{ type: string; name: string; as: "priced" | "free" | "not priced" }>;
   readonly notes: readonly string[];
   readonly collected: string;
+  /**
+   * True when every billable resource has a line (nothing in `notPriced`). An incomplete estimate is a lower
+   * bound: no budget can be "within" it.
+   */
+  readonly complete: boolean;
+  /** Whether the price table has entries for this region at all (a region outside it prices almost nothing). */
+  readonly regionInTable: boolean;
 }
 
 /** What the estimate reads from an evaluation (test/support/harness.ts evaluateStack). */
@@ -1017,6 +1024,8 @@ export function estimate(input: PlanInput, opts: EstimateOptions): Estimate {
     coverage: resources.map((r) => ({ type: r.type, name: r.name, as: c.as.get(r)! })),
     notes: [...new Set(c.notes)],
     collected: prices.collected,
+    complete: c.notPriced.length === 0,
+    regionInTable: prices.regions().includes(opts.region),
   };
 }
 
@@ -1049,13 +1058,20 @@ export interface BudgetCheck {
   /** The scenario compared: the first (demo stopped, service baseline). */
   readonly scenario: Scenario;
   readonly estimateUsd: number;
+  /**
+   * "within" or "over" when the estimate is complete; "unknown" when something billable is not priced (the
+   * total is then only a lower bound), unless the priced part alone is already over.
+   */
+  readonly verdict: "within" | "over" | "unknown";
+  /** verdict === "within": an incomplete estimate is never within a budget. */
   readonly within: boolean;
 }
 
 /** Compares the first scenario's total with the budget. */
 export function checkBudget(e: Estimate, monthlyUsd: number): BudgetCheck {
   const estimateUsd = e.totals[0];
-  return { monthlyUsd, scenario: e.scenarios[0], estimateUsd, within: estimateUsd <= monthlyUsd };
+  const verdict = estimateUsd > monthlyUsd ? "over" : e.complete ? "within" : "unknown";
+  return { monthlyUsd, scenario: e.scenarios[0], estimateUsd, verdict, within: verdict === "within" };
 }
 
 export { money };

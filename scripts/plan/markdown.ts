@@ -37,8 +37,24 @@ function budgetText(e: Estimate, monthlyUsd: number | undefined): string {
   return (
     `Budget (\`ferry:budget.monthlyUsd\`): **${money(b.monthlyUsd)}**, checked by \`npm test\` against the ` +
     `*${b.scenario.label}* figure, ${money(b.estimateUsd)}: ` +
-    (b.within ? "within budget." : `**over budget by ${money(b.estimateUsd - b.monthlyUsd)}**.`)
+    (b.verdict === "within"
+      ? "within budget."
+      : b.verdict === "over"
+        ? `**over budget by ${money(b.estimateUsd - b.monthlyUsd)}**.`
+        : `**cannot be checked: the estimate is incomplete** (${e.notPriced.length} billable resource(s) not ` +
+          `priced in ${e.region}; ${money(b.estimateUsd)} is only the priced part).`)
   );
+}
+
+/** The warning a plan leads with when its figures are not the whole bill. */
+export function incompleteText(e: Estimate): string | undefined {
+  if (e.complete) return undefined;
+  return e.regionInTable
+    ? `ESTIMATE INCOMPLETE: ${e.notPriced.length} billable resource(s) have no price for ${e.region} (listed as ` +
+        "NOT PRICED below); the totals leave them out."
+    : `ESTIMATE INCOMPLETE: region ${e.region} is not in the price table (scripts/plan/prices.json), so only ` +
+        `global prices apply and ${e.notPriced.length} billable resource(s) are not priced; the totals leave ` +
+        "them out. Add the region's prices to the table for a complete estimate.";
 }
 
 const esc = (s: string) => s.replace(/\|/g, "\\|");

@@ -9,6 +9,9 @@ import data from "./prices.json";
 export const CONFIDENCES = ["aws", "third-party", "unconfirmed", "weak"] as const;
 export type Confidence = (typeof CONFIDENCES)[number];
 
+/** The region of an entry that applies in every region (a regional entry for the same id wins). */
+export const GLOBAL = "global";
+
 export interface Price {
   readonly id: string;
   readonly region: string;
@@ -43,9 +46,17 @@ export class PriceTable {
     if (problems.length > 0) throw new Error(`price table: ${problems.join("; ")}`);
   }
 
-  /** The entry for `id` in `region`, or undefined: the caller lists the item as "not priced", never as $0. */
+  /**
+   * The entry for `id` in `region`, else its "global" entry (a global service such as Route 53 has one price
+   * everywhere), else undefined: the caller lists the item as "not priced", never as $0.
+   */
   get(id: string, region: string): Price | undefined {
-    return this.byKey.get(`${id}@${region}`);
+    return this.byKey.get(`${id}@${region}`) ?? this.byKey.get(`${id}@${GLOBAL}`);
+  }
+
+  /** The regions with at least one regional (not "global") entry, sorted. */
+  regions(): string[] {
+    return [...new Set(this.prices.map((p) => p.region).filter((r) => r !== GLOBAL))].sort();
   }
 
   /** A copy with some entries replaced or added (tests, what-if comparisons). */
