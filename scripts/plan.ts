@@ -4,13 +4,7 @@
 // same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
 import { budgetSchema } from "../config/schema";
-import {
-  evaluateStack,
-  stackFiles,
-  type Evaluation,
-  type Overrides,
-  type Recorded,
-} from "../test/support/harness";
+import { evaluateStack, stackFiles, type Evaluation, type Overrides, type Recorded } from "./plan/engine";
 import { estimate, type Estimate } from "./plan/cost";
 import * as fs from "node:fs";
 import { clashesOf, stackClaims, type Clash, type StackClaims } from "./plan/clashCheck";
