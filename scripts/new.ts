@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig } from "../config";
 import { awsSafe } from "../components/names";
-import { ROOT, stackConfig } from "../test/support/harness";
+import { ROOT, stackConfig } from "./plan/engine";
 import { run as plan } from "./plan";
 
 export const NEW_USAGE =

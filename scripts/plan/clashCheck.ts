@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import { claimsOf, findClashes, type Clash, type StackClaims } from "../../config/clashes";
 import { budgetSchema } from "../../config/schema";
-import type { Evaluation } from "../../test/support/harness";
+import type { Evaluation } from "./engine";
 
 /** What `findClashes` needs from one evaluated stack. `file` defaults to Pulumi.<stack>.yaml. */
 export function stackClaims(e: Evaluation, file = `Pulumi.${e.stack}.yaml`): StackClaims {
