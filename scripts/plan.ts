@@ -4,7 +4,14 @@
 // same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
 import { budgetSchema } from "../config/schema";
-import { evaluateStack, stackFiles, type Evaluation, type Overrides, type Recorded } from "./plan/engine";
+import {
+  evaluateStack,
+  stackFilePath,
+  stackFiles,
+  type Evaluation,
+  type Overrides,
+  type Recorded,
+} from "./plan/engine";
 import { estimate, type Estimate } from "./plan/cost";
 import * as fs from "node:fs";
 import { clashesOf, stackClaims, type Clash, type StackClaims } from "./plan/clashCheck";
@@ -317,10 +324,13 @@ export async function run(
 ): Promise<number> {
   const args = parseArgs(argv);
   const stacks = stackFiles();
-  if (!args.stack || !stacks.includes(args.stack) || args.problems.length > 0) {
+  // A stack file registered elsewhere (registerStackFile) is planned too; the clash check compares it with
+  // the project's stack files.
+  const known = (s: string) => stacks.includes(s) || fs.existsSync(stackFilePath(s));
+  if (!args.stack || !known(args.stack) || args.problems.length > 0) {
     io.err(
       `${USAGE}\nstacks: ${stacks.join(", ")}\n${args.problems.map((p) => `${p}\n`).join("")}` +
-        (args.stack && !stacks.includes(args.stack) ? `no stack file Pulumi.${args.stack}.yaml\n` : ""),
+        (args.stack && !known(args.stack) ? `no stack file Pulumi.${args.stack}.yaml\n` : ""),
     );
     return 2;
   }

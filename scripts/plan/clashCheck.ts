@@ -3,10 +3,10 @@
 import * as path from "node:path";
 import { claimsOf, findClashes, type Clash, type StackClaims } from "../../config/clashes";
 import { budgetSchema } from "../../config/schema";
-import type { Evaluation } from "./engine";
+import { stackFilePath, type Evaluation } from "./engine";
 
-/** What `findClashes` needs from one evaluated stack. `file` defaults to Pulumi.<stack>.yaml. */
-export function stackClaims(e: Evaluation, file = `Pulumi.${e.stack}.yaml`): StackClaims {
+/** What `findClashes` needs from one evaluated stack. `file` defaults to the file the stack was read from. */
+export function stackClaims(e: Evaluation, file = stackFilePath(e.stack)): StackClaims {
   const c = e.config;
   const accounts = c["aws:allowedAccountIds"] ? (JSON.parse(c["aws:allowedAccountIds"]) as string[]) : [];
   const app = c["ferry:app"] ? (JSON.parse(c["ferry:app"]) as { name?: string }) : {};
