@@ -422,15 +422,11 @@ describe("cost estimate: nothing silently zero", () => {
           "nlb",
           "network load balancer: only application load balancers are in the table",
         ],
-        [
-          "aws:s3/bucket:Bucket",
-          "bucket",
-          "S3 storage and requests: no S3 price in the table (a few GB of documents cost cents)",
-        ],
       ],
     );
     // The disk of the unpriced instance type is still priced; nothing unpriced is in the total.
-    near(e.totals, [12 * 0.0952, 12 * 0.0952 + 20 * 0.005], "disk and IPv4 only");
+    near(e.totals, [12 * 0.0952 + 0.0245, 12 * 0.0952 + 0.0245 + 20 * 0.005], "disk, bucket and IPv4 only");
+    near(line(e, "S3 Standard storage (assumed 1 GB per bucket × 1)").usd, [0.0245, 0.0245], "the bucket");
     assert.deepStrictEqual(e.free, [{ group: "IAM", why: "IAM has no charge", count: 1 }]);
   });
 

@@ -45,6 +45,8 @@ export const ASSUMPTIONS = {
   logIngestGbPerGroup: 1,
   /** ECR storage per repository: the kept images share their base layers. */
   ecrStoredGbPerRepository: 1,
+  /** S3 Standard storage per bucket the stack creates (an app's uploads and documents). */
+  s3StoredGbPerBucket: 1,
   /** Alarms a target-tracking scaling policy creates for itself (scale out, scale in). */
   targetTrackingAlarms: 2,
   /**
@@ -949,8 +951,21 @@ function priceZones(c: Accumulator): void {
 }
 
 function priceOthers(c: Accumulator): void {
-  for (const r of c.of(T.bucket))
-    c.skip(r, "S3 storage and requests: no S3 price in the table (a few GB of documents cost cents)");
+  const buckets = c.of(T.bucket);
+  if (buckets.length) {
+    const gb = c.a.s3StoredGbPerBucket;
+    c.addOrSkip({
+      category: "storage",
+      item: `S3 Standard storage (assumed ${gb} GB per bucket × ${buckets.length})`,
+      what: "S3 storage",
+      from: buckets,
+      priceId: "s3:standard-storage",
+      qty: () => gb * buckets.length,
+      assumption:
+        `${gb} GB stored per bucket (the app's files; old versions count too). Requests are left out: ` +
+        "a small app's few thousand a month cost a cent or less.",
+    });
+  }
   for (const r of c.of(T.parameter))
     if (r.inputs.tier && r.inputs.tier !== "Standard")
       c.skip(r, `SSM ${String(r.inputs.tier)} parameter: not in the table`);

@@ -58,6 +58,7 @@ export const PRICE_IDS = [
   "cloudwatch:alarm-metric",
   "cloudwatch:container-insights-metric",
   "ecr:storage",
+  "s3:standard-storage",
   "secretsmanager:secret",
   "secretsmanager:api",
   "ssm:standard-parameter",
