@@ -9,13 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig } from "../config";
 import { awsSafe } from "../components/names";
-import { ROOT, stackConfig } from "./plan/engine";
+import { ROOT, registerStackFile, stackConfig } from "./plan/engine";
 import { run as plan } from "./plan";
 
 export const NEW_USAGE =
   "usage: npm run new -- <stack> [--topology ec2-demo|fargate-ha] [--app-dir DIR] [--port N] " +
   "[--health-path PATH] [--region REGION] [--account ID] [--domain DOMAIN] [--record NAME] [--name APP] " +
-  "[--yes] [--force] [--no-plan]";
+  "[--yes] [--force] [--no-plan] [--out-dir DIR]";
 
 export interface Answers {
   topology: "ec2-demo" | "fargate-ha";
@@ -125,6 +125,8 @@ export interface NewArgs {
   yes: boolean;
   force: boolean;
   plan: boolean;
+  /** Where the file goes. @default the project root (where `pulumi` looks for it) */
+  outDir?: string;
   problems: string[];
 }
 
@@ -140,7 +142,12 @@ export function parseNewArgs(argv: readonly string[]): NewArgs {
     } else if (a === "--yes") args.yes = true;
     else if (a === "--force") args.force = true;
     else if (a === "--no-plan") args.plan = false;
-    else if (a.startsWith("--")) args.problems.push(`unknown option ${a}`);
+    else if (a === "--out-dir") {
+      const v = argv[++i];
+      if (!v || !fs.existsSync(v))
+        args.problems.push(`--out-dir: got ${v ?? "nothing"}, expected an existing directory`);
+      else args.outDir = v;
+    } else if (a.startsWith("--")) args.problems.push(`unknown option ${a}`);
     else if (args.stack === undefined) args.stack = a;
     else args.problems.push(`unexpected argument ${a}`);
   }
@@ -340,7 +347,7 @@ export async function runNew(
     return 2;
   }
   const stack = args.stack!;
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const file = path.join(args.outDir ?? ROOT, `Pulumi.${stack}.yaml`);
   if (fs.existsSync(file) && !args.force) {
     io.err(`${path.basename(file)} exists: choose another stack name, or --force to overwrite it\n`);
     return 2;
@@ -354,6 +361,8 @@ export async function runNew(
   // Parse back what was written (a typo in the template would show here, not at `pulumi up`).
   parseYaml(text);
   fs.writeFileSync(file, text);
+  // Pulumi reads the file at the project root; elsewhere (--out-dir) the offline checks are told where it is.
+  if (args.outDir) registerStackFile(stack, file);
   const problems = validate(stack);
   if (problems.length) {
     io.err(
