@@ -43,6 +43,8 @@ interface Question {
   readonly when?: (a: Partial<Answers>) => boolean;
 }
 
+const APP_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+
 const QUESTIONS: readonly Question[] = [
   {
     key: "topology",
@@ -66,9 +68,17 @@ const QUESTIONS: readonly Question[] = [
     key: "name",
     flag: "--name",
     ask: "App name (prefixes every AWS resource name)",
-    def: (a) => awsSafe(path.basename(path.resolve(ROOT, a.appDir ?? "app"))).slice(0, 20) || "app",
+    def: (a) => {
+      const n = awsSafe(path.basename(path.resolve(ROOT, a.appDir ?? "app")))
+        .slice(0, 40)
+        .replace(/-+$/, "");
+      return APP_NAME.test(n) ? n : "app";
+    },
+    // The config gate's rule for ferry:app.name (config/schema.ts); the written file is checked by the gate too.
     check: (v) =>
-      /^[a-z][a-z0-9-]{0,19}$/.test(v) ? undefined : "expected 1-20 lower-case letters, digits or hyphens",
+      APP_NAME.test(v)
+        ? undefined
+        : "expected 2-40 lower-case letters, digits and hyphens, starting with a letter",
   },
   {
     key: "port",

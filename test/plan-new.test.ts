@@ -113,6 +113,27 @@ describe("npm run new", () => {
     ]);
   });
 
+  it("reports what the config gate refuses in the written file (port 80 with the demo's HTTPS proxy)", async () => {
+    const dir = tmp();
+    const r = await newStack([
+      "bad80",
+      "--out-dir",
+      dir,
+      "--yes",
+      "--account",
+      "444455556666",
+      "--port",
+      "80",
+      "--domain",
+      "example.com",
+    ]);
+    assert.strictEqual(r.code, 1);
+    assert.match(
+      r.err,
+      /^Pulumi\.bad80\.yaml written, but the config check fails:\n {2}ferry:app\.port: got 80, expected a port other than 80 and 443/m,
+    );
+  });
+
   it("prompts: asks again after a bad answer, takes defaults on empty lines", async function () {
     this.timeout(60000);
     const dir = tmp();
@@ -176,13 +197,13 @@ describe("npm run new", () => {
           stackFile(stack, {
             topology,
             appDir: "./app",
-            port: 80,
+            port: 8080,
             healthPath: "/",
             region: "sa-east-1",
             account: "444455556666",
             domain,
             record: domain ? "@" : "",
-            name: "x",
+            name: "xy",
           }),
         );
         registerStackFile(stack, file);
