@@ -40,9 +40,21 @@ export interface Clash {
 
 const KINDS: Readonly<Record<ClaimKind, { scope: Scope; key: string; what: string }>> = {
   dns: { scope: "global", key: "ferry:dns", what: "DNS name" },
-  ecr: { scope: "account+region", key: "ferry:registry.name", what: "ECR repository" },
-  cluster: { scope: "account+region", key: "ferry:fargate.clusterName", what: "ECS cluster" },
-  logGroup: { scope: "account+region", key: "ferry:fargate.logGroupName", what: "CloudWatch log group" },
+  ecr: {
+    scope: "account+region",
+    key: "ferry:registry.name",
+    what: "ECR repository",
+  },
+  cluster: {
+    scope: "account+region",
+    key: "ferry:fargate.clusterName (or ferry:app.name, its default)",
+    what: "ECS cluster",
+  },
+  logGroup: {
+    scope: "account+region",
+    key: "ferry:fargate.logGroupName (or ferry:app.name, the default of every log group name)",
+    what: "CloudWatch log group",
+  },
   // S3 bucket names are unique across all of AWS, not only in one account.
   bucket: { scope: "global", key: "ferry:app.dataBucket", what: "S3 bucket" },
   // IAM role and policy names derive from the prefix, and IAM names are account-wide.
@@ -141,7 +153,7 @@ export function claimsOf(stack: string, appName: string, resources: readonly Dec
     switch (r.type) {
       case "aws:route53/record:Record":
         // Certificate validation records (_…) derive from the domain and clash only when it does.
-        if (!String(r.inputs.name ?? "").startsWith("_"))
+        if (!str(r.inputs.name)?.startsWith("_"))
           add("dns", r.inputs.name, (s) => s.toLowerCase().replace(/\.$/, ""));
         break;
       case "aws:ecr/repository:Repository":

@@ -195,8 +195,8 @@ function lineReader(input: NodeJS.ReadableStream): { next(): Promise<string>; cl
 }
 
 export interface Io {
-  out(s: string): void;
-  err(s: string): void;
+  out: (s: string) => void;
+  err: (s: string) => void;
   input: NodeJS.ReadableStream;
 }
 
