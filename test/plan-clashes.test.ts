@@ -182,7 +182,8 @@ describe("a committed stack copied to a new name, region and topology", () => {
     const code = await run(["staging-copy"], { out: (s) => (out += s), err: (s) => (err += s) });
     assert.strictEqual(code, 0, err);
     const text = out.replace(/\n {4}/g, " ");
-    assert.match(text, /^WARNING: 3 clash\(es\) with other stack files:$/m);
+    // At least the three with the demo (a user's own stack files may add more).
+    assert.match(text, /^WARNING: \d+ clash\(es\) with other stack files:$/m);
     assert.match(
       text,
       /^ {2}- Pulumi\.demo\.yaml and Pulumi\.staging-copy\.yaml both claim the DNS name "demo\.rusbehabtahi\.com": change ferry:dns in one of them\.$/m,
@@ -196,7 +197,10 @@ describe("a committed stack copied to a new name, region and topology", () => {
       /Pulumi\.demo\.yaml \(ec2-demo\) and Pulumi\.staging-copy\.yaml \(fargate-ha\) carry the same ferry:budget\.monthlyUsd 2/,
     );
     // In its new region the repository name no longer clashes: ECR names are per account and region.
-    assert.doesNotMatch(text, /ECR repository/);
+    assert.doesNotMatch(
+      text,
+      /Pulumi\.demo\.yaml and Pulumi\.staging-copy\.yaml both claim the ECR repository/,
+    );
   });
 
   it("--format json carries the clashes and warns on stderr", async function () {
@@ -208,7 +212,13 @@ describe("a committed stack copied to a new name, region and topology", () => {
       0,
     );
     const j = JSON.parse(out) as { clashes: { kind: string; files: string[] }[] };
-    assert.deepStrictEqual(j.clashes.map((c) => c.kind).sort(), ["budget", "dns", "oidcProvider"]);
+    assert.deepStrictEqual(
+      j.clashes
+        .filter((c) => c.files.includes("Pulumi.demo.yaml"))
+        .map((c) => c.kind)
+        .sort(),
+      ["budget", "dns", "oidcProvider"],
+    );
     assert.match(err, /^warning: Pulumi\.demo\.yaml and Pulumi\.staging-copy\.yaml both claim the DNS name/m);
   });
 });
