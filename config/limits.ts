@@ -11,12 +11,11 @@ import {
 } from "../components/ec2Demo";
 import { containerDefinition, healthCheckCommand } from "../components/fargateService";
 import { stackPrefix } from "../components/names";
-import { instanceArchitecture, INSTANCE_TYPES, REGION_AZ_COUNT } from "./awsData";
+import { REGION_AZ_COUNT } from "./awsData";
 import { DEFAULT_PROXY_IMAGE } from "./demo";
-import { suggest } from "./errors";
 import type { ParsedConfig } from "./schema";
 
-export interface Problem {
+export interface LimitProblem {
   /** Config path, e.g. ["ferry:app", "env"]. */
   readonly path: (string | number)[];
   /** The value shown after "got" (masked later when secret). Undefined: no "got" part. */
@@ -29,38 +28,8 @@ export interface Problem {
 export const ACM_DOMAIN_LIMIT = 64;
 /** A DNS name: 253 characters, 63 per label. */
 export const FQDN_LIMIT = 253;
-/** ALB target group health check path. */
-export const HEALTH_PATH_LIMIT = 1024;
 /** ECS: the container definitions of one task definition, serialized. */
 export const CONTAINER_DEFINITIONS_LIMIT = 65536;
-/** Security group rule descriptions. */
-export const SG_DESCRIPTION_LIMIT = 255;
-
-/** The characters EC2 allows in a security group rule description. */
-const SG_DESCRIPTION = /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
-
-/** S3 bucket naming rules (general purpose buckets), each with its own message. */
-export function s3NameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return "an S3 bucket name of 3 to 63 characters";
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name))
-    return "an S3 bucket name of lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit";
-  if (name.includes("..")) return "an S3 bucket name without two adjacent dots";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "an S3 bucket name not formatted as an IP address";
-  for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"])
-    if (name.startsWith(prefix)) return `an S3 bucket name not starting with "${prefix}" (reserved by AWS)`;
-  for (const suffix of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"])
-    if (name.endsWith(suffix)) return `an S3 bucket name not ending in "${suffix}" (reserved by AWS)`;
-  return undefined;
-}
-
-/** An ACME contact e-mail Caddy reads as one word: no leading "#" (a comment), no space, brace or quote. */
-export function acmeEmailProblem(email: string): string | undefined {
-  if (email.startsWith("#"))
-    return 'an e-mail address not starting with "#" (Caddy reads the rest as a comment)';
-  if (/[\s{}"'`\\]/.test(email))
-    return "an e-mail address without spaces, braces, quotes or backslashes (Caddy would split or misread it)";
-  return undefined;
-}
 
 function duplicates<T>(items: readonly T[], key: (t: T) => string): number[] {
   const seen = new Set<string>();
@@ -80,8 +49,8 @@ export interface LimitContext {
 }
 
 /** Every limit and silent-ignore problem of a config the schema accepted. */
-export function limitProblems(c: ParsedConfig, ctx: LimitContext): Problem[] {
-  const problems: Problem[] = [];
+export function limitProblems(c: ParsedConfig, ctx: LimitContext): LimitProblem[] {
+  const problems: LimitProblem[] = [];
   const add = (path: (string | number)[], value: unknown, message: string) =>
     problems.push({ path, value, message });
   const app = c["ferry:app"];
@@ -89,13 +58,6 @@ export function limitProblems(c: ParsedConfig, ctx: LimitContext): Problem[] {
   const region = c["aws:region"];
   const accounts = c["aws:allowedAccountIds"];
   const prefix = stackPrefix(app.name, ctx.stack);
-
-  if (app.healthPath.length > HEALTH_PATH_LIMIT)
-    add(
-      ["ferry:app", "healthPath"],
-      `${app.healthPath.length} characters`,
-      `a path of at most ${HEALTH_PATH_LIMIT} characters (the load balancer's limit)`,
-    );
 
   // DNS: the name the app answers on, and (Fargate) the certificate ACM issues for it.
   const dns = c["ferry:dns"];
@@ -114,17 +76,6 @@ export function limitProblems(c: ParsedConfig, ctx: LimitContext): Problem[] {
         fqdn,
         `a name of at most ${ACM_DOMAIN_LIMIT} characters (${fqdn.length} now): ACM issues no certificate for a longer domain name; use a shorter record or domain`,
       );
-  }
-
-  // S3 names.
-  if (app.dataBucket?.name !== undefined) {
-    const p = s3NameProblem(app.dataBucket.name);
-    if (p) add(["ferry:app", "dataBucket", "name"], app.dataBucket.name, p);
-  }
-  const stateBucket = c["ferry:ci"]?.stateBucket;
-  if (stateBucket !== undefined) {
-    const p = s3NameProblem(stateBucket);
-    if (p) add(["ferry:ci", "stateBucket"], stateBucket, p);
   }
 
   // Secrets: one resource per name, named in lower case; a customer key must be usable where the secret lives.
@@ -151,11 +102,6 @@ export function limitProblems(c: ParsedConfig, ctx: LimitContext): Problem[] {
         `a KMS key in this stack's account (${accounts.join(", ")})`,
       );
   }
-
-  // The image: an empty dockerfile resolves to the build context directory itself.
-  const dockerfile = c["ferry:image"].dockerfile;
-  if (dockerfile !== undefined && dockerfile.trim() === "")
-    add(["ferry:image", "dockerfile"], dockerfile, 'a file name such as "Dockerfile" (or leave it unset)');
 
   if (topology === "ec2-demo") demoProblems(c, ctx, prefix, add);
   else fargateProblems(c, prefix, add);
@@ -185,22 +131,6 @@ function demoProblems(c: ParsedConfig, ctx: LimitContext, prefix: string, add: A
       appIn.dataBucket,
       'no dataBucket with topology "ec2-demo" (the demo creates no bucket; it would be ignored)',
     );
-
-  const type = demo?.instanceType ?? "t3.small";
-  const arch = instanceArchitecture(type);
-  if (arch === undefined) {
-    const hint = suggest(type, INSTANCE_TYPES);
-    add(
-      ["ferry:demo", "instanceType"],
-      type,
-      `an EC2 instance type${hint ? `; did you mean "${hint}"?` : ' such as "t3.small"'} (config/awsData.ts lists the known ones)`,
-    );
-  } else if (c["ferry:image"].uri === undefined) {
-    const platform = c["ferry:image"].platform ?? "linux/amd64";
-    const wanted = arch === "arm64" ? "linux/arm64" : "linux/amd64";
-    if (platform !== wanted)
-      add(["ferry:image", "platform"], platform, `"${wanted}" to run on instance type ${type}`);
-  }
 
   for (const key of ["ingressCidrs", "sshCidrs"] as const) {
     const list = demo?.[key] ?? [];
@@ -263,12 +193,6 @@ function demoProblems(c: ParsedConfig, ctx: LimitContext, prefix: string, add: A
   } catch (err) {
     add(["ferry:app"], undefined, `values the instance start script can carry (${(err as Error).message})`);
   }
-
-  const email = demo?.acmeEmail;
-  if (email !== undefined) {
-    const p = acmeEmailProblem(email);
-    if (p) add(["ferry:demo", "acmeEmail"], email, p);
-  }
 }
 
 /** The schema already refuses these; rendering would only repeat them. */
@@ -304,22 +228,6 @@ function fargateProblems(c: ParsedConfig, prefix: string, add: Add): void {
       egress[i],
       "each port and CIDR once (EC2 refuses a duplicate security group rule)",
     );
-  egress.forEach((r, i) => {
-    if (r.description === undefined) return;
-    if (r.description.length > SG_DESCRIPTION_LIMIT)
-      add(
-        ["ferry:fargate", "extraEgress", i, "description"],
-        `${r.description.length} characters`,
-        `a description of at most ${SG_DESCRIPTION_LIMIT} characters`,
-      );
-    else if (!SG_DESCRIPTION.test(r.description))
-      add(
-        ["ferry:fargate", "extraEgress", i, "description"],
-        r.description,
-        "a description of ASCII letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* (what EC2 accepts)",
-      );
-  });
-
   // The task definition's container definitions, serialized the way the component serializes them, with the
   // longest stand-ins for what AWS assigns (image digest, secret ARNs, the load balancer's name).
   const environment: Record<string, string> = Object.fromEntries(

@@ -45,24 +45,19 @@ function entropy(s: string): number {
 
 /**
  * True for a value that looks like a credential: a known key prefix, or a long random-looking token (20+
- * characters without spaces, mixing letters and digits, high entropy). URLs and paths are not tokens.
+ * characters without spaces, mixing upper case, lower case and digits, high entropy). URLs, paths, ARNs and
+ * AWS ids (lower case and digits only) are not tokens.
  */
 export function looksSecret(value: string): boolean {
   if (KNOWN_SECRET_PREFIXES.some((p) => value.startsWith(p) && value.length >= p.length + 8)) return true;
-  if (
-    value.length < 20 ||
-    /\s/.test(value) ||
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ||
-    value.startsWith("/")
-  )
-    return false;
-  return /[A-Za-z]/.test(value) && /\d/.test(value) && entropy(value) >= 3.5;
+  if (value.length < 20 || /\s/.test(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+  if (value.startsWith("/") || value.startsWith("arn:")) return false;
+  return /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value) && entropy(value) >= 3.8;
 }
 
 /** What an error message shows instead of a secret value. */
-export function masked(value: unknown): string {
-  const length = typeof value === "string" ? value.length : JSON.stringify(value ?? null).length;
-  return `[secret, ${length} characters, not shown]`;
+export function masked(_value?: unknown): string {
+  return "a secret-looking value (not shown)";
 }
 
 /** `ferry:app.env.X` style path of a nested value. */
@@ -102,7 +97,7 @@ export class SecretPaths {
 /** A value for a message: masked when it is secret or looks secret, else JSON, cut at 60 characters. */
 export function showValue(v: unknown, secret: boolean): string {
   if (v === undefined) return "missing";
-  if (secret) return masked(v);
+  if (secret) return "a secret value (not shown)";
   if (typeof v === "string" && looksSecret(v)) return masked(v);
   if (v !== null && typeof v === "object" && containsSecretLooking(v)) return masked(v);
   const s = JSON.stringify(v);

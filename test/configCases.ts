@@ -106,7 +106,7 @@ export const BAD_CASES: BadCase[] = [
     stack: "demo",
     set: { "aws:region": "eu-central-9" },
     message:
-      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)',
+      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region; did you mean "eu-central-1"? (pulumi config set aws:region eu-central-1)',
   },
   {
     title: "min > max",

@@ -5,7 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { ConfigError, offlineStandIn } from "../../../config";
+import { stackOfFileName } from "../../../config/stackNames";
+import { parseStackFile, StackFileError } from "../../../config/yaml";
 import { RecordingMocks, type RecordedCall } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -59,8 +61,8 @@ export interface Overrides {
 export function stackFiles(): string[] {
   return fs
     .readdirSync(ROOT)
-    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-    .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""))
+    .map(stackOfFileName)
+    .filter((s): s is string => s !== undefined)
     .sort();
 }
 
@@ -69,18 +71,35 @@ export function stackConfig(
   stack: string,
   overrides: Overrides = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const merged: Record<string, unknown> = { ...(doc.config ?? {}), ...(overrides.config ?? {}) };
+  const name = `Pulumi.${stack}.yaml`;
+  // A syntax error names the file, line and column with the line shown, as the program's own gate does.
+  let parsed: ReturnType<typeof parseStackFile>;
+  try {
+    parsed = parseStackFile(name, fs.readFileSync(path.join(ROOT, name), "utf8"));
+  } catch (err) {
+    if (err instanceof StackFileError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const merged: Record<string, unknown> = { ...parsed.config, ...(overrides.config ?? {}) };
   for (const k of overrides.remove ?? []) delete merged[k];
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  // Ciphertext cannot be decrypted here; a marked stand-in takes each `secure:` value's place, and the
+  // top-level key is marked secret, as the CLI marks a key holding a nested secret (`--secret --path`).
+  const decrypt = (value: unknown, key: string, top: string): unknown => {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      if ("secure" in value && Object.keys(value).length === 1) {
+        if (!secretKeys.includes(top)) secretKeys.push(top);
+        return offlineStandIn(key);
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decrypt(v, `${key}.${k}`, top)]));
+    }
+    if (Array.isArray(value)) return value.map((v, i) => decrypt(v, `${key}[${i}]`, top));
+    return value;
+  };
   for (const [key, value] of Object.entries(merged)) {
-    if (value && typeof value === "object" && "secure" in value) {
-      // Ciphertext cannot be decrypted here; a placeholder stands in, still marked secret.
-      config[key] = `mock-secret-value-of-${key}`;
-      secretKeys.push(key);
-    } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    const plain = decrypt(value, key, key);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { config, secretKeys };
 }
