@@ -92,7 +92,9 @@ export function suggest(unknown: string, known: readonly string[]): string | und
   const lower = unknown.toLowerCase();
   let best: { key: string; d: number } | undefined;
   for (const key of known) {
-    const d = key.toLowerCase() === lower ? 0 : distance(lower, key.toLowerCase());
+    // A known value the typed one begins ("fargate" → "fargate-ha") counts as one edit away.
+    const k = key.toLowerCase();
+    const d = k === lower ? 0 : lower.length >= 3 && k.startsWith(lower) ? 1 : distance(lower, k);
     if (d <= Math.max(2, Math.floor(key.length / 4)) && (!best || d < best.d)) best = { key, d };
   }
   return best?.key;

@@ -146,12 +146,12 @@ export const s3BucketName = () =>
 
 /** Every S3 naming rule for general purpose buckets, each with its own message; undefined when valid. */
 export function s3NameProblem(name: string): string | undefined {
-  if (!S3_BUCKET_NAME.test(name)) return "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "an S3 bucket name not formatted as an IP address";
-  for (const prefix of ["sthree-", "amzn-s3-demo-"])
+  for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"])
     if (name.startsWith(prefix)) return `an S3 bucket name not starting with "${prefix}" (reserved by AWS)`;
   for (const suffix of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"])
     if (name.endsWith(suffix)) return `an S3 bucket name not ending in "${suffix}" (reserved by AWS)`;
+  if (!S3_BUCKET_NAME.test(name)) return "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "an S3 bucket name not formatted as an IP address";
   return undefined;
 }
 

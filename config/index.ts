@@ -163,10 +163,12 @@ function namespaceProblems(raw: Readonly<Record<string, string>>, project: strin
     if (ns === "aws") {
       if (AWS_KEYS.includes(key)) continue;
       const base = name.split(".")[0];
+      const rest = name.slice(base.length + 1);
+      const nested = base === "defaultTags" && !rest.startsWith("tags.") ? `tags.${rest}` : rest;
       problems.push(
         AWS_KEYS.includes(`aws:${base}`)
           ? `unknown config key "${key}", did you mean "aws:${base}"? (set a nested value with ` +
-              `pulumi config set --path 'aws:${base}.${name.slice(base.length + 1)}' <value>)`
+              `pulumi config set --path 'aws:${base}.${nested}' <value>)`
           : `unknown config key "${key}", expected one of: ${AWS_KEYS.join(", ")} ` +
               "(the program's AWS provider reads only these; any other aws: key would be ignored)",
       );
@@ -232,9 +234,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
   // test's override, not the stack file, put it there.
   const securePaths = [...(ctx.stackFile?.securePaths ?? [])];
   if (ctx.offline) securePaths.push(...standInPaths(input));
+  const seen = new Set<string>();
   const secretPaths = new SecretPaths(
     marked,
-    securePaths.filter((p) => marked.has(String(p[0]))),
+    securePaths.filter((p) => marked.has(String(p[0])) && !seen.has(keyOf(p)) && seen.add(keyOf(p))),
   );
   const secretEnv = takeSecretEnv(input, secretPaths, marked, problems, warn);
 
@@ -377,7 +380,11 @@ function resolveImage(c: ParsedConfig, root: string, problems: string[]): ImageC
   const dockerfile = path.resolve(context, img.dockerfile ?? "Dockerfile");
   if (!fs.existsSync(context) || !fs.statSync(context).isDirectory())
     problems.push(`ferry:image.context: got "${contextRel}", expected a directory (not found at ${context})`);
-  else if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile())
+  else if (fs.existsSync(dockerfile) && !fs.statSync(dockerfile).isFile())
+    problems.push(
+      `ferry:image.dockerfile: got "${img.dockerfile ?? "Dockerfile"}", expected a file in the build context (${dockerfile} is a directory)`,
+    );
+  else if (!fs.existsSync(dockerfile))
     problems.push(
       `ferry:image.dockerfile: got "${img.dockerfile ?? "Dockerfile"}", expected a file in the build context (not found at ${dockerfile})`,
     );
