@@ -460,7 +460,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
     {
       title: "an env value of 20 digits rounded by YAML",
       stack: "prod",
-      merge: { "ferry:app": { env: { ACCOUNT_REF: 12345678901234567890 } } },
+      merge: { "ferry:app": { env: { ACCOUNT_REF: Number("12345678901234567890") } } },
       message:
         'Invalid stack config in Pulumi.prod.yaml: ferry:app.env.ACCOUNT_REF: got a number too large to keep exactly (12345678901234567000), expected a string: quote the digits in the stack file (ACCOUNT_REF: "...")',
     },
