@@ -28,12 +28,24 @@ export const port = () => int(1, 65535, "a port number: an integer");
 
 export const bool = () => z.boolean({ error: "true or false" });
 
+// JSON Schema patterns (`.meta()` puts them into schema/ferry.schema.json, for editors): the shape each
+// check below refines. What a pattern cannot say (host bits, reserved names) only the program checks.
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const CIDR_PATTERN = `^${OCTET}(\\.${OCTET}){3}/(3[0-2]|[12]?[0-9])$`;
+const DOMAIN_PATTERN = "^((?!-)[a-z0-9-]{1,63}(?<!-)\\.)+[a-z]{2,63}$";
+const ACME_EMAIL_PATTERN = "^(?!#)[^@\\s'\"{}`\\\\]+@[^@\\s'\"{}`\\\\]+\\.[A-Za-z]{2,}$";
+const S3_JSON_PATTERN =
+  "^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$)(?![0-9]{1,3}(\\.[0-9]{1,3}){3}$)(?!.*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+
 /** IPv4 CIDR in canonical form: AWS rejects (or silently rewrites) host bits, so we ask for the network. */
 export const cidr = () =>
-  z.string({ error: 'an IPv4 CIDR such as "203.0.113.0/24"' }).superRefine((value, ctx) => {
-    const problem = cidrProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  z
+    .string({ error: 'an IPv4 CIDR such as "203.0.113.0/24"' })
+    .superRefine((value, ctx) => {
+      const problem = cidrProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: CIDR_PATTERN });
 
 export function cidrProblem(value: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
@@ -66,10 +78,13 @@ export function domainProblem(value: string): string | undefined {
 }
 
 export const domain = () =>
-  z.string({ error: 'a domain name such as "example.com"' }).superRefine((value, ctx) => {
-    const problem = domainProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  z
+    .string({ error: 'a domain name such as "example.com"' })
+    .superRefine((value, ctx) => {
+      const problem = domainProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: DOMAIN_PATTERN, maxLength: 253 });
 
 /** A record name inside the zone: one or more labels, or "@" for the zone apex. */
 export const recordName = () =>
@@ -86,34 +101,39 @@ export const email = () =>
 
 /** An EC2 instance type ferry knows the architecture of (config/awsData.ts); a typo gets "did you mean". */
 export const instanceType = () =>
-  z.string({ error: 'an EC2 instance type such as "t3.small"' }).superRefine((value, ctx) => {
-    if (instanceArchitecture(value) !== undefined) return;
-    const hint = suggest(value, INSTANCE_TYPES);
-    ctx.addIssue({
-      code: "custom",
-      message: hint
-        ? `an EC2 instance type; did you mean "${hint}"?`
-        : 'an EC2 instance type such as "t3.small" (the types ferry knows are listed in config/awsData.ts)',
-    });
-  });
+  z
+    .string({ error: 'an EC2 instance type such as "t3.small"' })
+    .superRefine((value, ctx) => {
+      if (instanceArchitecture(value) !== undefined) return;
+      const hint = suggest(value, INSTANCE_TYPES);
+      ctx.addIssue({
+        code: "custom",
+        message: hint
+          ? `an EC2 instance type; did you mean "${hint}"?`
+          : 'an EC2 instance type such as "t3.small" (the types ferry knows are listed in config/awsData.ts)',
+      });
+    })
+    .meta({ enum: [...INSTANCE_TYPES] });
 
 /**
  * The ACME contact e-mail goes into the Caddyfile as one word: a leading "#" starts a comment there, and a
  * space, brace, quote or backslash splits or escapes the word.
  */
 export const acmeEmail = () =>
-  email().superRefine((value, ctx) => {
-    if (value.startsWith("#"))
-      ctx.addIssue({
-        code: "custom",
-        message: 'an e-mail address not starting with "#" (Caddy reads the rest of the line as a comment)',
-      });
-    else if (/[{}\\`]/.test(value))
-      ctx.addIssue({
-        code: "custom",
-        message: "an e-mail address without braces, backquotes or backslashes (Caddy would misread it)",
-      });
-  });
+  email()
+    .superRefine((value, ctx) => {
+      if (value.startsWith("#"))
+        ctx.addIssue({
+          code: "custom",
+          message: 'an e-mail address not starting with "#" (Caddy reads the rest of the line as a comment)',
+        });
+      else if (/[{}\\`]/.test(value))
+        ctx.addIssue({
+          code: "custom",
+          message: "an e-mail address without braces, backquotes or backslashes (Caddy would misread it)",
+        });
+    })
+    .meta({ pattern: ACME_EMAIL_PATTERN });
 
 /** Security group rule descriptions: what EC2 accepts (ASCII letters, digits, space and ._-:/()#,@[]+=&;{}!$*). */
 export const SG_DESCRIPTION = /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{0,255}$/;
@@ -139,10 +159,13 @@ export const awsAccountId = () =>
 export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const s3BucketName = () =>
-  z.string({ error: "an S3 bucket name" }).superRefine((value, ctx) => {
-    const problem = s3NameProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  z
+    .string({ error: "an S3 bucket name" })
+    .superRefine((value, ctx) => {
+      const problem = s3NameProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: S3_JSON_PATTERN });
 
 /** Every S3 naming rule for general purpose buckets, each with its own message; undefined when valid. */
 export function s3NameProblem(name: string): string | undefined {

@@ -13,7 +13,6 @@ import { containerDefinition, healthCheckCommand } from "../components/fargateSe
 import { stackPrefix } from "../components/names";
 import { REGION_AZ_COUNT } from "./awsData";
 import { DEFAULT_PROXY_IMAGE } from "./demo";
-import { s3NameProblem } from "./fields";
 import type { ParsedConfig } from "./schema";
 
 export interface LimitProblem {
@@ -78,11 +77,6 @@ export function limitProblems(c: ParsedConfig, ctx: LimitContext): LimitProblem[
         `a name of at most ${ACM_DOMAIN_LIMIT} characters (${fqdn.length} now): ACM issues no certificate for a longer domain name; use a shorter record or domain`,
       );
   }
-
-  // The CI state bucket (its field predates the shared S3 rules): every naming rule AWS applies.
-  const stateBucket = c["ferry:ci"]?.stateBucket;
-  const stateProblem = stateBucket === undefined ? undefined : s3NameProblem(stateBucket);
-  if (stateProblem) add(["ferry:ci", "stateBucket"], stateBucket, stateProblem);
 
   // Secrets: one resource per name, named in lower case; a customer key must be usable where the secret lives.
   const secretNames = Object.keys(app.secrets);

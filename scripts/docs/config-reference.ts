@@ -177,6 +177,7 @@ export const EXAMPLES: Record<string, Json> = {
 };
 
 function typeText(s: Json): string {
+  if (Array.isArray(s.enum) && s.enum.length > 8) return `one of ${s.enum.length} values (see the schema)`;
   if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
   if (Array.isArray(s.anyOf)) return (s.anyOf as Json[]).map(typeText).join(" or ");
   if (s.type === "array") return `list of ${typeText((s.items as Json) ?? {})}`;
@@ -191,7 +192,7 @@ function rows(props: Record<string, Json>, required: readonly string[], prefix: 
     const name = `${prefix}${key}`;
     const def =
       s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : required.includes(key) ? "required" : "";
-    out.push(`| \`${name}\` | ${cell(typeText(s))} | ${def} | ${cell(String(s.description ?? ""))} |`);
+    out.push(`| \`${name}\` | ${cell(typeText(s))} | ${def} | ${cell(typeof s.description === "string" ? s.description : "")} |`);
     if (s.type === "object" && s.properties)
       rows(s.properties as Record<string, Json>, (s.required as string[]) ?? [], `${name}.`, out);
     if (s.type === "array" && (s.items as Json)?.properties) {
@@ -249,7 +250,8 @@ export function configurationMarkdown(schema: Json = stackFileSchema()): string 
     "",
   );
   for (const [key, example] of Object.entries(EXAMPLES)) {
-    out.push(`### \`${key}\``, "", String(props[key]?.description ?? ""), "", "```yaml", "config:");
+    const description = props[key]?.description;
+    out.push(`### \`${key}\``, "", typeof description === "string" ? description : "", "", "```yaml", "config:");
     out.push(
       ...toYaml(example)
         .trimEnd()
