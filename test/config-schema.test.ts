@@ -12,6 +12,7 @@ import {
   EXAMPLES,
   MODELINE,
   SCHEMA_FILE,
+  schemaText,
   stackFileSchema,
 } from "../scripts/docs/config-reference";
 import { BAD_CASES } from "./configCases";
@@ -36,12 +37,8 @@ const load = (file: string) =>
 const errorsText = () => ajv.errorsText(validate.errors, { separator: "\n" });
 
 describe("JSON Schema and configuration reference: generated, fresh", () => {
-  it("schema/ferry.schema.json is what `npm run docs:config` writes", () => {
-    assert.equal(
-      fs.readFileSync(SCHEMA_FILE, "utf8"),
-      `${JSON.stringify(stackFileSchema(), null, 2)}\n`,
-      "stale: run npm run docs:config",
-    );
+  it("schema/ferry.schema.json is what `npm run docs:config` writes", async () => {
+    assert.equal(fs.readFileSync(SCHEMA_FILE, "utf8"), await schemaText(), "stale: run npm run docs:config");
   });
 
   it("docs/configuration.md is what `npm run docs:config` writes", () => {

@@ -4,6 +4,7 @@
 // declared is documented everywhere; test/config-schema.test.ts fails when either file is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as prettier from "prettier";
 import * as ts from "typescript";
 import { stringify as toYaml } from "yaml";
 import { z } from "zod";
@@ -192,7 +193,9 @@ function rows(props: Record<string, Json>, required: readonly string[], prefix: 
     const name = `${prefix}${key}`;
     const def =
       s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : required.includes(key) ? "required" : "";
-    out.push(`| \`${name}\` | ${cell(typeText(s))} | ${def} | ${cell(typeof s.description === "string" ? s.description : "")} |`);
+    out.push(
+      `| \`${name}\` | ${cell(typeText(s))} | ${def} | ${cell(typeof s.description === "string" ? s.description : "")} |`,
+    );
     if (s.type === "object" && s.properties)
       rows(s.properties as Record<string, Json>, (s.required as string[]) ?? [], `${name}.`, out);
     if (s.type === "array" && (s.items as Json)?.properties) {
@@ -251,7 +254,14 @@ export function configurationMarkdown(schema: Json = stackFileSchema()): string 
   );
   for (const [key, example] of Object.entries(EXAMPLES)) {
     const description = props[key]?.description;
-    out.push(`### \`${key}\``, "", typeof description === "string" ? description : "", "", "```yaml", "config:");
+    out.push(
+      `### \`${key}\``,
+      "",
+      typeof description === "string" ? description : "",
+      "",
+      "```yaml",
+      "config:",
+    );
     out.push(
       ...toYaml(example)
         .trimEnd()
@@ -283,14 +293,27 @@ export function configurationMarkdown(schema: Json = stackFileSchema()): string 
   return out.join("\n");
 }
 
-export function writeAll(): void {
+/** The schema file's text, formatted like every other file in the repository (prettier). */
+export async function schemaText(): Promise<string> {
+  const options = (await prettier.resolveConfig(SCHEMA_FILE)) ?? {};
+  return prettier.format(JSON.stringify(stackFileSchema(), null, 2), { ...options, filepath: SCHEMA_FILE });
+}
+
+export async function writeAll(): Promise<void> {
   fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });
-  fs.writeFileSync(SCHEMA_FILE, `${JSON.stringify(stackFileSchema(), null, 2)}\n`);
+  fs.writeFileSync(SCHEMA_FILE, await schemaText());
   fs.mkdirSync(path.dirname(DOCS_FILE), { recursive: true });
   fs.writeFileSync(DOCS_FILE, configurationMarkdown());
 }
 
-if (require.main === module) {
-  writeAll();
-  process.stdout.write(`wrote ${path.relative(ROOT, SCHEMA_FILE)} and ${path.relative(ROOT, DOCS_FILE)}\n`);
-}
+if (require.main === module)
+  writeAll().then(
+    () =>
+      process.stdout.write(
+        `wrote ${path.relative(ROOT, SCHEMA_FILE)} and ${path.relative(ROOT, DOCS_FILE)}\n`,
+      ),
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(1);
+    },
+  );
