@@ -516,6 +516,16 @@ function readStackFiles(projectRoot: string, stack: string): { self?: StackFile;
   return { self, others };
 }
 
+let stackFileDirectory: string | undefined;
+
+/**
+ * Where loadConfig reads Pulumi.<stack>.yaml and the other stack files: the offline engine evaluates stack
+ * files kept outside the project root (a test's own) and says so here. @default the project root
+ */
+export function useStackFileDirectory(dir: string | undefined): void {
+  stackFileDirectory = dir;
+}
+
 /** Reads and validates this stack's config from the Pulumi runtime. */
 export function loadConfig(projectRoot: string = process.cwd()): FerryConfig {
   const project = pulumi.getProject();
@@ -523,7 +533,7 @@ export function loadConfig(projectRoot: string = process.cwd()): FerryConfig {
   const secretConfig = new pulumi.Config(project);
   let files: ReturnType<typeof readStackFiles>;
   try {
-    files = readStackFiles(projectRoot, stack.split("/").pop()!);
+    files = readStackFiles(stackFileDirectory ?? projectRoot, stack.split("/").pop()!);
   } catch (err) {
     if (err instanceof StackFileError) throw new ConfigError([err.message]);
     throw err;

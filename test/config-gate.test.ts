@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
@@ -35,17 +36,21 @@ function overridesOf(c: GateCase): { config: Record<string, unknown>; remove: st
   return { config, remove: [...(c.remove ?? [])] };
 }
 
-/** Writes the case's stack files into the project root for the duration of `run`. */
-export async function withStackFiles<T>(files: Record<string, string>, run: () => Promise<T>): Promise<T> {
-  const written = Object.keys(files).map((stack) => path.join(ROOT, `Pulumi.${stack}.yaml`));
-  for (const f of written) assert.ok(!fs.existsSync(f), `${f} already exists`);
-  Object.entries(files).forEach(([stack, text]) =>
-    fs.writeFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), text),
-  );
+/**
+ * Writes stack files into a directory of their own for the duration of `run` (never the project root: test
+ * files run in parallel, and another file listing the committed stacks must not see these).
+ */
+export async function withStackFiles<T>(
+  files: Record<string, string>,
+  run: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-config-"));
+  for (const [stack, text] of Object.entries(files))
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
   try {
-    return await run();
+    return await run(dir);
   } finally {
-    for (const f of written) fs.rmSync(f, { force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -60,9 +65,9 @@ export async function assertRefused(c: GateCase): Promise<void> {
   const files: Record<string, string> = { ...(c.others ?? {}) };
   if (c.yaml !== undefined) files[c.stack] = c.yaml;
   let evaluated = false;
-  await withStackFiles(files, () =>
+  await withStackFiles(files, (dir) =>
     assert.rejects(
-      evaluateStack(c.stack, c.yaml !== undefined ? {} : overridesOf(c)).then(() => (evaluated = true)),
+      evaluateStack(c.stack, c.yaml !== undefined ? { dir } : overridesOf(c)).then(() => (evaluated = true)),
       (err: unknown) => {
         assert.equal((err as Error).message, c.message);
         // A RunError: `pulumi preview` prints the message alone, no stack trace.

@@ -8,9 +8,9 @@ import { gunzipSync } from "fflate";
 import { ConfigError, offlineStandIn, parseConfig } from "../config";
 import { looksSecret } from "../config/secrets";
 import { parseStackFile } from "../config/yaml";
-import { run as runPlan } from "../scripts/plan";
+import { stackOfFileName } from "../config/stackNames";
 import { demoFile, withStackFiles } from "./config-gate.test";
-import { ROOT, evaluateStack, stackConfig, stackFiles, type Evaluation } from "./support/harness";
+import { ROOT, evaluateStack, stackConfig, type Evaluation } from "./support/harness";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -52,8 +52,8 @@ describe("secrets: a nested --secret --path env value stays secret end to end", 
   const standIn = offlineStandIn("ferry:app.env.LICENSE_KEY");
 
   it("demo: stored as an SSM SecureString (secret input), referenced by user-data, never in it", () =>
-    withStackFiles({ "gate-nested": NESTED_SECRET_DEMO }, async () => {
-      const e = await evaluateStack("gate-nested");
+    withStackFiles({ "gate-nested": NESTED_SECRET_DEMO }, async (dir) => {
+      const e = await evaluateStack("gate-nested", { dir });
       const param = e
         .ofType("aws:ssm/parameter:Parameter")
         .find((p) => p.inputs.name === "/ragstream-gate-nested/LICENSE_KEY");
@@ -74,8 +74,8 @@ describe("secrets: a nested --secret --path env value stays secret end to end", 
     }));
 
   it("fargate: stored in Secrets Manager (secret input), injected by ECS, never in the task definition", () =>
-    withStackFiles({ "gate-nested-f": NESTED_SECRET_PROD }, async () => {
-      const e = await evaluateStack("gate-nested-f");
+    withStackFiles({ "gate-nested-f": NESTED_SECRET_PROD }, async (dir) => {
+      const e = await evaluateStack("gate-nested-f", { dir });
       const version = e.one("aws:secretsmanager/secretVersion:SecretVersion");
       assert.ok(SECRET_SIG in version.inputs.secretString, "the secret's value is a Pulumi secret");
       const defs = JSON.parse(
@@ -295,24 +295,23 @@ describe("valid input the gate accepts", () => {
   });
 
   it("a stack name with a dot is a stack file, plans, and names its resources by the folded prefix", () =>
-    withStackFiles({ "eu.staging": demoFile("") }, async () => {
-      assert.ok(stackFiles().includes("eu.staging"));
-      const e = await evaluateStack("eu.staging");
+    withStackFiles({ "eu.staging": demoFile("") }, async (dir) => {
+      assert.equal(stackOfFileName("Pulumi.eu.staging.yaml"), "eu.staging");
+      const e = await evaluateStack("eu.staging", { dir });
       assert.ok(e.resources.some((r) => r.name.startsWith("ragstream-eu-staging")));
     }));
 
-  it("the plan script reports a YAML error with file, line and column, and exits 1", () =>
+  it("a YAML error names the file, line and column with the line shown, and no stack trace", () =>
     withStackFiles(
       { "gate-bad": "config:\n  aws:region: [eu-central-1\n  ferry:topology: ec2-demo\n" },
-      async () => {
-        let err = "";
-        const code = await runPlan(["gate-bad"], { out: () => undefined, err: (s) => (err += s) });
-        assert.equal(code, 1);
-        assert.match(
-          err,
-          /^Invalid stack config: Pulumi\.gate-bad\.yaml:3:3: .*\n {2}3 \| {3}ferry:topology: ec2-demo\n {8}\^/,
-        );
-        assert.ok(!err.includes("    at "), "no stack trace");
-      },
+      (dir) =>
+        assert.rejects(evaluateStack("gate-bad", { dir }), (err: unknown) => {
+          assert.ok(err instanceof ConfigError && pulumi.RunError.isInstance(err));
+          assert.match(
+            err.message,
+            /^Invalid stack config: Pulumi\.gate-bad\.yaml:3:3: .*\n {2}3 \| {3}ferry:topology: ec2-demo\n {8}\^$/,
+          );
+          return true;
+        }),
     ));
 });

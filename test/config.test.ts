@@ -61,7 +61,7 @@ describe("config validation: bad values stop the preview with one exact message"
       ),
       {
         message:
-          'Invalid stack config in Pulumi.demo.yaml: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"',
+          'Invalid stack config in Pulumi.demo.yaml: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"; did you mean "ec2-demo"?',
       },
     );
     assert.strictEqual(registered, -1);

@@ -16,7 +16,8 @@ export const BAD_CASES: BadCase[] = [
     title: "unknown topology",
     stack: "demo",
     set: { "ferry:topology": "ec2" },
-    message: 'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"',
+    message:
+      'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"; did you mean "ec2-demo"?',
   },
   {
     title: "missing topology",
