@@ -528,6 +528,14 @@ export const GATE_CASES: Record<string, GateCase[]> = {
   ],
   "stack files and names": [
     {
+      title: "stack DEMO next to stack demo",
+      stack: "DEMO",
+      yaml: demoFile(""),
+      others: { demo: demoFile("") },
+      message:
+        'Invalid stack config in Pulumi.DEMO.yaml: stack "DEMO" (Pulumi.DEMO.yaml) and stack "demo" (Pulumi.demo.yaml) both fold to the resource prefix "ragstream-demo" in account 108782059508, eu-central-1: expected stack names that still differ in lower case with "_" and "." read as "-" (rename one stack, or change its ferry:app.name)',
+    },
+    {
       title: "a YAML syntax error",
       stack: "gate-yaml",
       yaml: "config:\n  aws:region: eu-central-1\n  ferry:app: [name: x\n  ferry:topology: ec2-demo\n",

@@ -8,7 +8,7 @@ import { gunzipSync } from "fflate";
 import { ConfigError, offlineStandIn, parseConfig } from "../config";
 import { looksSecret } from "../config/secrets";
 import { parseStackFile } from "../config/yaml";
-import { stackOfFileName } from "../config/stackNames";
+import { foldingClashes, stackOfFileName } from "../config/stackNames";
 import { demoFile, withStackFiles } from "./config-gate.test";
 import { ROOT, evaluateStack, stackConfig, type Evaluation } from "./support/harness";
 
@@ -271,6 +271,22 @@ describe("secrets: no refusal echoes a secret value", () => {
 });
 
 describe("valid input the gate accepts", () => {
+  it("stacks that fold alike in different accounts, regions or apps do not clash", () => {
+    const self = {
+      file: "Pulumi.DEMO.yaml",
+      stack: "DEMO",
+      appName: "shop",
+      region: "eu-west-1",
+      accounts: ["111111111111"],
+    };
+    const other = { ...self, file: "Pulumi.demo.yaml", stack: "demo" };
+    assert.equal(foldingClashes(self, [other]).length, 1, "positive control: same app, account and region");
+    assert.deepEqual(foldingClashes(self, [{ ...other, accounts: ["222222222222"] }]), []);
+    assert.deepEqual(foldingClashes(self, [{ ...other, region: "eu-west-2" }]), []);
+    assert.deepEqual(foldingClashes(self, [{ ...other, appName: "shop2" }]), []);
+    assert.deepEqual(foldingClashes(self, [{ ...other, stack: "demo2", file: "Pulumi.demo2.yaml" }]), []);
+  });
+
   it("a recently opened region (ap-southeast-6) plans", async () => {
     const e = await evaluateStack("demo", { config: { "aws:region": "ap-southeast-6" } });
     assert.equal(e.one("pulumi:providers:aws").inputs.region, "ap-southeast-6");
