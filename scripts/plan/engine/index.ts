@@ -69,6 +69,24 @@ export interface Overrides {
   dir?: string;
 }
 
+/** Stack files kept outside the project root (e.g. test fixtures), registered by whoever keeps them. */
+const elsewhere = new Map<string, string>();
+
+/** Lets `stack` be evaluated from `file` instead of Pulumi.<stack>.yaml at the project root. */
+export function registerStackFile(stack: string, file: string): void {
+  elsewhere.set(stack, path.resolve(file));
+}
+
+/** The file a stack's config is read from: in `overrides.dir` when given. */
+function stackFileOf(stack: string, overrides: Overrides): string {
+  return overrides.dir ? path.join(overrides.dir, `Pulumi.${stack}.yaml`) : stackFilePath(stack);
+}
+
+/** The file a stack's config is read from. */
+export function stackFilePath(stack: string): string {
+  return elsewhere.get(stack) ?? path.join(ROOT, `Pulumi.${stack}.yaml`);
+}
+
 export function stackFiles(): string[] {
   return fs
     .readdirSync(ROOT)
@@ -82,12 +100,11 @@ export function stackConfig(
   stack: string,
   overrides: Overrides = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const name = `Pulumi.${stack}.yaml`;
-  const dir = overrides.dir ?? ROOT;
+  const file = stackFileOf(stack, overrides);
   // A syntax error names the file, line and column with the line shown, as the program's own gate does.
   let parsed: ReturnType<typeof parseStackFile>;
   try {
-    parsed = parseStackFile(name, fs.readFileSync(path.join(dir, name), "utf8"));
+    parsed = parseStackFile(path.basename(file), fs.readFileSync(file, "utf8"));
   } catch (err) {
     if (err instanceof StackFileError) throw new ConfigError([err.message]);
     throw err;
@@ -289,7 +306,7 @@ async function evaluate(stack: string, overrides: Overrides): Promise<Evaluation
   const entry = require.resolve(path.join(ROOT, "index.ts"));
   delete require.cache[entry];
   // The program reads the stack file itself (secure: paths, numbers as typed, clashes): from here.
-  useStackFileDirectory(overrides.dir);
+  useStackFileDirectory(path.dirname(stackFileOf(stack, overrides)));
   let exported: Record<string, unknown>;
   try {
     exported = require(entry) as Record<string, unknown>;
