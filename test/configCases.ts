@@ -348,7 +348,7 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:app.env.GREETING: got "hello\\nworld", expected a single-line value (no newline or NUL: env files and task definitions cannot carry them)',
   },
-  // Issue 8: HTTPS and the wake page.
+  // HTTPS on the demo and the wake page.
   {
     title: "https without a domain",
     stack: "demo",
