@@ -13,7 +13,7 @@ import {
 } from "./fields";
 
 export const demoSchema = z.strictObject({
-  /** EC2 instance type. A type whose family ends in "g" (t4g, m7g) is arm64 and needs image.platform linux/arm64. */
+  /** EC2 instance type. Graviton types (a1, t4g, m7g, c6gn …) are arm64 and need image.platform linux/arm64. */
   instanceType: instanceType().default("t3.small"),
   /** Root volume size in GiB (gp3, encrypted). */
   rootVolumeGb: int(8, 1024, "a size in GiB: an integer").default(20),
