@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
-import { STATUS_TAG, WAKE_STARTS_TAG } from "./ec2Demo";
+import { STATUS_TAG, WAKE_STARTS_TAG } from "./runtimeTags";
 import { NAME_LIMITS, physicalName } from "./names";
 import { ssmParameterArn } from "./secrets";
 

@@ -28,7 +28,7 @@
 # `ferry-start --stop`: ExecStop of ferry-park.service, at shutdown: stops ferry-proxy, parks the A record on
 # $PARK_IP (only while it still points at this instance) and reports "stopped". Best effort, bounded, exit 0.
 #
-# Rendered by components/ec2Demo.ts (renderStartScript): every @@…@@ placeholder below becomes a shell-quoted stack
+# Rendered by components/ec2Demo/userData.ts (renderStartScript): every @@…@@ placeholder below becomes a shell-quoted stack
 # value. No secret is in this file: secret values are read from SSM / Secrets Manager at run time, go to a
 # mode-0600 env file on tmpfs that is removed right after `docker run`, and are never printed.
 # Functions run through `retry` and `trap` look unreachable to shellcheck (SC2317); they are not.

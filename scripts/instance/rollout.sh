@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rollout: brings a new image digest to a RUNNING demo instance without a restart (requirement D8).
 #
-# Run by `pulumi up` (a @pulumi/command local.Command in components/ec2Demo.ts) only when the pushed digest
+# Run by `pulumi up` (a @pulumi/command local.Command in components/ec2Demo/index.ts) only when the pushed digest
 # changes, after the image SSM parameter already holds the new reference. It re-runs ferry-app on the instance
 # through SSM Run Command and waits until the unit (pull, replace, health check, DNS) has finished.
 # A stopped instance is left stopped: its boot run reads the new reference at the next start.

@@ -2,7 +2,7 @@
 // image at a constant name whenever it starts. No load balancer, NAT gateway, Elastic IP or auto scaling
 // group: while stopped only the EBS volume (plus the shared hosted zone and ECR storage) is billed.
 //
-// Who owns what after creation (AWS-REALITY.md, "what does the next `pulumi up` do"):
+// Who owns what after creation (what the next `pulumi up` does):
 // - the A record's VALUE belongs to the instance (its start script UPSERTs its current public IPv4 at every
 //   boot); the program creates the record once and ignores later changes to it;
 // - the POWER STATE belongs to whoever starts/stops the instance (a person, the idle alarm), unless
@@ -10,32 +10,35 @@
 // - the AMI is chosen at creation; a newer Amazon Linux release does not replace a running demo;
 // - the IMAGE is an SSM parameter the program updates; the instance reads it at every start, and a running
 //   instance is told to re-read it (SSM Run Command) when the digest changes.
-import * as fs from "node:fs";
-import * as path from "node:path";
+//
+// This file holds the component; its pure helpers live next to it (policy, userData, commands, ami, url …).
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { gzipSync } from "fflate";
-import { physicalName, NAME_LIMITS } from "./names";
-import { ecrPullStatements } from "./image";
-import { readStatements, type SecretEntry } from "./secrets";
+import { NAME_LIMITS, physicalName } from "../names";
+import type { SecretEntry } from "../secrets";
+import { amiFilters, architectureOf } from "./ami";
+import { ROLLOUT_SCRIPT } from "./commands";
+import { ecrRepositoryArn, instancePolicyDocument, statusPolicyDocument } from "./policy";
+import { imageParameterName } from "./resourceNames";
+import { demoUrl, PUBLIC_DNS_TOKEN } from "./url";
+import {
+  packUserData,
+  PLACEHOLDER_IP,
+  renderStartScript,
+  renderUserData,
+  type HttpsValues,
+} from "./userData";
 
-/** The systemd unit that runs the start script on every boot. */
-export const UNIT_NAME = "ferry-app";
-/** First value of the A record, before the instance writes its own: TEST-NET-1 (RFC 5737), never routed. */
-export const PLACEHOLDER_IP = "192.0.2.1";
-/** EC2 rejects user-data above 16 KB (the raw bytes, here gzipped, before base64). */
-export const USER_DATA_LIMIT = 16384;
-/** Instance tag the start script writes its progress to ("<stage> <UTC time>"); the wake page reads it. */
-export const STATUS_TAG = "ferry:status";
-/** Instance tag the wake page counts its starts of the day in ("<YYYY-MM-DD> <n>"). */
-export const WAKE_STARTS_TAG = "ferry:wake-starts";
-/** Tags written at run time by the instance and the wake page: the provider ignores them (stacks/shared.ts). */
-export const RUNTIME_TAGS = [STATUS_TAG, WAKE_STARTS_TAG] as const;
-/** Where the shell files that run on the instance (and the rollout) live. */
-export const INSTANCE_SCRIPTS_DIR = path.resolve(__dirname, "..", "scripts", "instance");
-/** The rollout script, relative to the project root (where `pulumi up` runs local commands). */
-export const ROLLOUT_SCRIPT = "scripts/instance/rollout.sh";
+// The pure helpers live in files named after what they hold; re-exported so callers import one module.
+export * from "../runtimeTags";
+export * from "./ami";
+export * from "./commands";
+export * from "./policy";
+export * from "./resourceNames";
+export * from "./template";
+export * from "./url";
+export * from "./userData";
 
 export interface IdleStopArgs {
   /** Stop the instance after `minutes` of average CPU below `cpuPercent`. @default true */
@@ -97,308 +100,11 @@ export interface Ec2DemoArgs {
   readonly awsProfile?: string;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Pure helpers (tested directly)
-// ---------------------------------------------------------------------------------------------------------
-
-/** SSM String parameter holding the image reference the instance runs. The one place this name is made. */
-export function imageParameterName(prefix: string): string {
-  return `/ferry/${prefix}/image`;
-}
-
-/** "arm64" for Graviton families (t4g, m7g, c6gn …), else "x86_64": picks the AMI's architecture. */
-export function architectureOf(instanceType: string): "arm64" | "x86_64" {
-  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
-}
-
-/**
- * Filters for the newest Amazon Linux 2023 AMI of an architecture. AL2023 rather than Ubuntu 24.04: it ships
- * the AWS CLI and the SSM agent, and Docker is one `dnf install` away, so the start script has nothing to
- * bootstrap. The "al2023-ami-2023.*" pattern excludes the minimal and ECS-optimised variants.
- */
-export function amiFilters(arch: "arm64" | "x86_64"): { name: string; values: string[] }[] {
-  return [
-    { name: "name", values: [`al2023-ami-2023.*-kernel-*-${arch}`] },
-    { name: "architecture", values: [arch] },
-    { name: "virtualization-type", values: ["hvm"] },
-    { name: "root-device-type", values: ["ebs"] },
-  ];
-}
-
-/** ECR repository ARN of an image reference in ECR ("acct.dkr.ecr.region.amazonaws.com/repo@…"), else undefined. */
-export function ecrRepositoryArn(imageRef: string): string | undefined {
-  const m =
-    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(@sha256:[0-9a-f]{64}|:[\w.-]+)?$/.exec(
-      imageRef,
-    );
-  return m ? `arn:aws:ecr:${m[2]}:${m[1]}:repository/${m[3]}` : undefined;
-}
-
-/** A single-quoted shell word: safe for any value, including quotes, `$` and spaces. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * Replaces every `@@NAME@@` in `template`. A placeholder alone on its line is a block: each line of the
- * value is indented like the placeholder (for YAML block scalars). Throws on a placeholder without a value,
- * a value without a placeholder, or a multi-line value used inline, so a template and its caller cannot
- * drift apart silently.
- */
-export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  const used = new Set<string>();
-  const take = (key: string): string => {
-    if (!Object.prototype.hasOwnProperty.call(values, key))
-      throw new Error(`template placeholder @@${key}@@ has no value`);
-    used.add(key);
-    return values[key];
-  };
-  const out = template.replace(
-    /^([ \t]*)@@([A-Z][A-Z0-9_]*)@@[ \t]*$|@@([A-Z][A-Z0-9_]*)@@/gm,
-    (_m, indent: string | undefined, blockKey: string | undefined, inlineKey: string | undefined) => {
-      if (blockKey !== undefined) {
-        const value = take(blockKey).replace(/\n$/, "");
-        return value
-          .split("\n")
-          .map((line) => (line === "" ? "" : `${indent ?? ""}${line}`))
-          .join("\n");
-      }
-      const value = take(inlineKey!);
-      if (value.includes("\n"))
-        throw new Error(`template placeholder @@${inlineKey}@@ is inline; its value has a newline`);
-      return value;
-    },
-  );
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length) throw new Error(`template has no placeholder for: ${unused.join(", ")}`);
-  return out;
-}
-
-/**
- * Drops full-line comments (keeping the shebang and shellcheck directives) and puts one pointer line after
- * the first line. EC2 limits user-data to 16 KB and the commented script alone is close to that; the
- * comments stay in the repository. Deterministic (no compression: a gzip header or zlib version that differs
- * between machines would change the user-data and so replace the instance).
- */
-export function stripComments(text: string, pointer: string): string {
-  const lines = text.split("\n");
-  const kept = lines.slice(1).filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line));
-  return [lines[0], `# ${pointer} (comments stripped: EC2 user-data is limited to 16 KB).`, ...kept].join(
-    "\n",
-  );
-}
-
-export interface StartScriptValues {
-  readonly region: string;
-  readonly containerName: string;
-  readonly port: number;
-  readonly openHttp: boolean;
-  readonly healthPath: string;
-  readonly imageParameter: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly secrets: ReadonlyArray<{
-    readonly envName: string;
-    readonly kind: "ssm" | "secretsmanager";
-    readonly ref: string;
-  }>;
-  readonly dns?: { readonly zoneId: string; readonly fqdn: string };
-  /** Caddy in front of the app with a Let's Encrypt certificate for `dns.fqdn`; needs `dns`. */
-  readonly https?: HttpsValues;
-}
-
-export interface HttpsValues {
-  /** The proxy image, e.g. "public.ecr.aws/docker/library/caddy:2.10.2". */
-  readonly proxyImage: string;
-  /** ACME account contact e-mail; optional for Let's Encrypt. */
-  readonly acmeEmail?: string;
-  /** Use Let's Encrypt's staging CA (untrusted certificates, generous limits) to try things out. */
-  readonly acmeStaging?: boolean;
-}
-
-/** Let's Encrypt's staging directory: certificates browsers do not trust, under much higher rate limits. */
-export const ACME_STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory";
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** scripts/instance/ferry-start.sh with this stack's values, each a quoted shell word. */
-export function renderStartScript(v: StartScriptValues, template?: string): string {
-  const problems: string[] = [];
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v.containerName))
-    problems.push(`container name "${v.containerName}"`);
-  if (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535) problems.push(`port ${v.port}`);
-  if (!v.healthPath.startsWith("/")) problems.push(`health path "${v.healthPath}"`);
-  if (v.https) {
-    if (!v.dns) problems.push("https without a DNS name (Let's Encrypt certifies names, not addresses)");
-    if (v.port === 80 || v.port === 443)
-      problems.push(`port ${v.port} with https (the proxy listens on 80 and 443)`);
-    if (v.openHttp) problems.push("openHttp with https (port 80 redirects to HTTPS)");
-    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(v.https.proxyImage))
-      problems.push(`proxy image "${v.https.proxyImage}"`);
-    if (v.https.acmeEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(v.https.acmeEmail))
-      problems.push(`ACME e-mail "${v.https.acmeEmail}"`);
-  }
-  for (const [k, val] of Object.entries(v.env)) {
-    if (!ENV_NAME.test(k)) problems.push(`env name "${k}"`);
-    // Docker env files are one line per variable, taken literally.
-    if (/[\r\n]/.test(val)) problems.push(`env ${k}: a value with a newline cannot go in an env file`);
-  }
-  for (const s of v.secrets) {
-    if (!ENV_NAME.test(s.envName)) problems.push(`secret name "${s.envName}"`);
-    if (!s.ref || /\s/.test(s.ref)) problems.push(`secret ${s.envName}: reference "${s.ref}"`);
-  }
-  if (problems.length) throw new Error(`cannot render the start script: ${problems.join("; ")}`);
-  const words = (items: string[]) => items.map(shellQuote).join(" ");
-  const source = template ?? fs.readFileSync(path.join(INSTANCE_SCRIPTS_DIR, "ferry-start.sh"), "utf8");
-  return fillTemplate(
-    stripComments(source, "ferry-start: rendered by ferry from scripts/instance/ferry-start.sh"),
-    {
-      REGION: shellQuote(v.region),
-      CONTAINER: shellQuote(v.containerName),
-      PORT: shellQuote(String(v.port)),
-      // Port 80 twice would make `docker run` fail: an app already on 80 needs no second mapping.
-      OPEN_HTTP: shellQuote(String(v.openHttp && v.port !== 80)),
-      HEALTH_PATH: shellQuote(v.healthPath),
-      IMAGE_PARAM: shellQuote(v.imageParameter),
-      ZONE_ID: shellQuote(v.dns?.zoneId ?? ""),
-      FQDN: shellQuote(v.dns?.fqdn ?? ""),
-      ENV_VARS: words(Object.entries(v.env).map(([k, val]) => `${k}=${val}`)),
-      SECRETS: words(v.secrets.map((s) => `${s.envName}=${s.kind}:${s.ref}`)),
-      HTTPS: shellQuote(String(v.https !== undefined)),
-      PROXY_IMAGE: shellQuote(v.https?.proxyImage ?? ""),
-      ACME_EMAIL: shellQuote(v.https?.acmeEmail ?? ""),
-      ACME_CA: shellQuote(v.https?.acmeStaging ? ACME_STAGING_CA : ""),
-      PARK_IP: shellQuote(PLACEHOLDER_IP),
-    },
-  );
-}
-
-/** The unit that parks the DNS record (and stops the proxy) at shutdown. */
-export const PARK_UNIT_NAME = "ferry-park";
-
-/**
- * The cloud-config user-data: installs the rendered start script and both units, enables them and starts the
- * app unit. Plain text (tests and `npm run plan` read it); `packUserData` compresses it for EC2.
- */
-export function renderUserData(v: { prefix: string; imageParameter: string; startScript: string }): string {
-  const read = (file: string) => fs.readFileSync(path.join(INSTANCE_SCRIPTS_DIR, file), "utf8");
-  const unit = (name: string) =>
-    stripComments(read(`${name}.service`), `${name}.service: from scripts/instance in ferry`);
-  return fillTemplate(read("user-data.yaml"), {
-    PREFIX: v.prefix,
-    IMAGE_PARAM: v.imageParameter,
-    START_SCRIPT: v.startScript,
-    UNIT: unit(UNIT_NAME),
-    PARK_UNIT: unit(PARK_UNIT_NAME),
-  });
-}
-
-/**
- * Gzip (cloud-init unpacks it) and base64 for `userDataBase64`: the script with HTTPS, the status reports and
- * the shutdown path no longer fits EC2's 16 KB uncompressed. Compressed by fflate, a pure-JS deflate pinned
- * in package.json, with a zero timestamp: the same text gives the same bytes on every machine and Node
- * version (Node's own zlib may differ by build and CPU), so the user-data, which replaces the instance when
- * it changes, changes only when the text does.
- */
-export function packUserData(text: string): string {
-  const packed = gzipSync(Buffer.from(text, "utf8"), { level: 9, mtime: 0 });
-  if (packed.byteLength > USER_DATA_LIMIT)
-    throw new Error(
-      `user-data is ${packed.byteLength} bytes gzipped; EC2 accepts at most ${USER_DATA_LIMIT} before base64`,
-    );
-  return Buffer.from(packed).toString("base64");
-}
-
-export interface InstancePolicyInput {
-  /** ECR repository the image comes from; undefined when the image is not in ECR (nothing to grant). */
-  readonly repositoryArn?: string;
-  readonly imageParameterArn: string;
-  readonly secrets: ReadonlyArray<{ kind: "ssm" | "secretsmanager"; arn: string; kmsKeyArn?: string }>;
-  readonly dns?: { readonly zoneArn: string; readonly fqdn: string };
-}
-
-/** The instance role's own permissions, on exact ARNs. (SSM agent access comes from the AWS managed policy.) */
-export function instancePolicyDocument(i: InstancePolicyInput): string {
-  const statements: Record<string, unknown>[] = [];
-  if (i.repositoryArn) statements.push(...ecrPullStatements(i.repositoryArn));
-  statements.push({
-    Sid: "ImageReference",
-    Effect: "Allow",
-    Action: ["ssm:GetParameter"],
-    Resource: [i.imageParameterArn],
-  });
-  statements.push(...readStatements(i.secrets).map((s, n) => ({ Sid: `Secrets${n}`, ...s })));
-  // AmazonSSMManagedInstanceCore (needed for Session Manager and Run Command) also allows reading every
-  // SSM parameter in the account. An explicit Deny outranks that Allow: this host reads its own parameters
-  // and nothing else (S4: read access for exactly the role that needs it).
-  statements.push({
-    Sid: "OnlyOwnParameters",
-    Effect: "Deny",
-    Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
-    NotResource: [i.imageParameterArn, ...i.secrets.filter((e) => e.kind === "ssm").map((e) => e.arn)],
-  });
-  if (i.dns) {
-    statements.push({
-      Sid: "DnsRecord",
-      Effect: "Allow",
-      Action: ["route53:ChangeResourceRecordSets"],
-      Resource: [i.dns.zoneArn],
-      // Only its own name (Route 53 compares the lower-case name without the trailing dot), only type A:
-      // a leaked instance credential cannot repoint or delete the rest of the zone. UPSERT at boot; DELETE
-      // plus CREATE in one batch at shutdown, to park the record only while it still holds this host's address.
-      Condition: {
-        "ForAllValues:StringEquals": {
-          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
-            i.dns.fqdn.toLowerCase().replace(/\.$/, ""),
-          ],
-          "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
-          "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE", "CREATE"],
-        },
-      },
-    });
-    // Change IDs are not known in advance; this action reads the status of a submitted change only.
-    statements.push({
-      Sid: "DnsChangeStatus",
-      Effect: "Allow",
-      Action: ["route53:GetChange"],
-      Resource: ["arn:aws:route53:::change/*"],
-    });
-  }
-  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
-}
-
-/** The instance may write one tag, STATUS_TAG, on itself and on nothing else. */
-export function statusPolicyDocument(instanceArn: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "OwnStatusTag",
-        Effect: "Allow",
-        Action: ["ec2:CreateTags"],
-        Resource: [instanceArn],
-        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [STATUS_TAG] } },
-      },
-    ],
-  });
-}
-
 /** Idle alarm periods: basic monitoring has one datapoint per 5 minutes. */
 export function idlePeriods(minutes: number): { period: number; evaluationPeriods: number } {
   if (!Number.isInteger(minutes) || minutes < 5 || minutes % 5 !== 0 || minutes > 1440)
     throw new Error(`idle minutes must be a multiple of 5 from 5 to 1440, got ${minutes}`);
   return { period: 300, evaluationPeriods: minutes / 5 };
-}
-
-/** Commands a person runs against the instance (stack outputs). */
-export function demoCommands(region: string, instanceId: string, profile?: string) {
-  const p = profile ? ` --profile ${profile}` : "";
-  const session = `aws ssm start-session${p} --region ${region} --target ${instanceId}`;
-  return {
-    startCommand: `aws ec2 start-instances${p} --region ${region} --instance-ids ${instanceId}`,
-    stopCommand: `aws ec2 stop-instances${p} --region ${region} --instance-ids ${instanceId}`,
-    logsCommand: `${session} --document-name AWS-StartInteractiveCommand --parameters '{"command":["sudo journalctl -u ${UNIT_NAME} -n 200 -f"]}'`,
-    shellCommand: session,
-  };
 }
 
 /** Logical-name-safe form of a CIDR: "203.0.113.0/24" → "203-0-113-0-24". */
@@ -417,6 +123,13 @@ export class Ec2Demo extends pulumi.ComponentResource {
   public readonly imageParameterName: string;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly roleName: pulumi.Output<string>;
+  /**
+   * Where the app answers: `https://<fqdn>` with HTTPS, else `http://<fqdn or EC2 public DNS name>[:port]`.
+   * Without a domain it holds the EC2 name at creation, which changes on every stop/start.
+   */
+  public readonly url: pulumi.Output<string>;
+  /** `url` with PUBLIC_DNS_TOKEN in place of the host when there is no domain (the wake page fills it in). */
+  public readonly urlTemplate: string;
 
   constructor(name: string, args: Ec2DemoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:demo:Ec2Demo", name, {}, opts);
@@ -438,6 +151,11 @@ export class Ec2Demo extends pulumi.ComponentResource {
     this.instanceId = instance.id;
     this.instanceArn = instance.arn;
     this.publicDns = instance.publicDns;
+    const shape = { https: args.https !== undefined, openHttp: args.openHttp ?? false, port: args.port };
+    this.urlTemplate = demoUrl(args.dns?.fqdn ?? PUBLIC_DNS_TOKEN, shape);
+    this.url = args.dns
+      ? pulumi.output(this.urlTemplate)
+      : instance.publicDns.apply((host) => demoUrl(host, shape));
     this.securityGroupId = network.securityGroupId;
     this.roleName = role.role.name;
     this.registerOutputs({ instanceId: this.instanceId, imageParameterName: this.imageParameterName });
