@@ -376,6 +376,52 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     assert.equal(count(stale.calls.slice(before), /^docker (run|rm|pull)/), 0, "a check changes nothing");
   });
 
+  it("--rollout <digest> (the rollout document's one command): waits for a boot run, restarts, shows the journal", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    box.write("unit-ferry-app", "activating\nactivating\nactive\n");
+    box.write("journal", "ferry-start: done: ragstream is healthy\n");
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 0, r.stderr);
+    const [wait, restart] = inOrder(r.calls, [
+      /^systemctl is-active ferry-app$/,
+      /^systemctl restart ferry-app$/,
+    ]);
+    assert.deepEqual(sleeps(r.calls.slice(wait, restart)), ["5", "5"], "waited for the boot run");
+    assert.match(r.stdout, /done: ragstream is healthy/);
+  });
+
+  it("--rollout: nothing to do when the container already runs the digest and is healthy", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    assert.equal(box.run(script).status, 0);
+    const before = box.calls().length;
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(since(r, before), /^systemctl restart/), 0);
+  });
+
+  it("--rollout: refuses a digest the image parameter does not name, and anything that is not a digest", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    const other = box.run(script, {}, ["--rollout", `sha256:${"cd34".repeat(16)}`]);
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /names .*@sha256:(ab12){16}, not sha256:(cd34){16}/);
+    const bad = box.run(script, {}, ["--rollout", "latest; reboot"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /is not an image digest/);
+    assert.equal(count(box.calls(), /^systemctl restart/), 0);
+  });
+
+  it("--rollout: a failed restart exits 1 with the longer journal tail", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    box.fail("restart-ferry-app", 1);
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 1);
+    assert.ok(r.calls.includes("journalctl -u ferry-app -n 80 --no-pager -o cat"));
+  });
+
   it("reads a Secrets Manager secret with get-secret-value", () => {
     const arn = "arn:aws:secretsmanager:eu-central-1:108782059508:secret:ragstream/key-AbCdEf";
     const { box, start } = make(
@@ -1024,7 +1070,13 @@ describe("ferry-start.sh --stop: at shutdown (ferry-park.service)", () => {
 
 describe("rollout.sh: a new digest reaches a running instance (D8)", () => {
   const ROLLOUT = path.resolve(__dirname, "..", "scripts", "instance", "rollout.sh");
-  const ENV = { INSTANCE_ID: "i-0123456789abcdef0", AWS_REGION: "eu-central-1", IMAGE_REF: REF };
+  const ENV = {
+    INSTANCE_ID: "i-0123456789abcdef0",
+    AWS_REGION: "eu-central-1",
+    IMAGE_REF: REF,
+    IMAGE_DIGEST: DIGEST,
+    ROLLOUT_DOCUMENT: "ferry-ragstream-demo-rollout",
+  };
   const boxes: Sandbox[] = [];
   const make = (options?: SandboxOptions) => {
     const box = new Sandbox(options);
@@ -1056,26 +1108,47 @@ describe("rollout.sh: a new digest reaches a running instance (D8)", () => {
     assert.equal(count(r.calls, /send-command/), 0);
   });
 
-  it("a running instance: send-command restarts ferry-app, polls until Success, exits 0", () => {
+  it("a running instance: send-command runs the stack's rollout document with the digest, polls until Success", () => {
     const box = make();
     box.write("invocation-statuses", "Pending\nInProgress\nInProgress\nSuccess\n");
+    box.write("journal", "ferry-start: done: app is healthy\n");
     const r = box.run(ROLLOUT, ENV);
     assert.equal(r.status, 0, r.stderr);
     inOrder(r.calls, [
       /^aws ec2 describe-instances /,
-      /^aws ssm send-command --region eu-central-1 --instance-ids i-0123456789abcdef0 --document-name AWS-RunShellScript /,
+      /^aws ssm send-command --region eu-central-1 --instance-ids i-0123456789abcdef0 --document-name ferry-ragstream-demo-rollout /,
       /^aws ssm get-command-invocation .*--command-id cmd-0123456789abcdef --instance-id i-0123456789abcdef0 --query Status/,
     ]);
     assert.equal(count(r.calls, /--query Status/), 4);
     assert.deepEqual(sleeps(r.calls), ["5", "5", "5"]);
-    assert.equal(box.read("send-command-document"), "AWS-RunShellScript\n");
-    const params = JSON.parse(box.read("send-command-parameters.json")!);
-    assert.deepEqual(params.executionTimeout, ["1800"]);
-    assert.match(params.commands[0], /systemctl is-active ferry-app \| grep -qx activating/);
-    assert.equal(params.commands[1], "if /usr/local/bin/ferry-start --is-current; then exit 0; fi");
-    assert.match(params.commands[2], /^if systemctl restart ferry-app; then journalctl -u ferry-app /);
+    // Never the shell document: the deploy role needs SendCommand on this stack's document only.
+    assert.equal(count(r.calls, /AWS-RunShellScript/), 0);
+    assert.equal(box.read("send-command-document"), "ferry-ragstream-demo-rollout\n");
+    assert.deepEqual(JSON.parse(box.read("send-command-parameters.json")!), { digest: [DIGEST] });
     assert.match(r.stdout, /instance i-0123456789abcdef0 now runs .*@sha256:/);
-    assert.match(r.stdout, /ferry-start: done: app is healthy/, "the remote journal tail is shown");
+  });
+
+  it("no digest (an image deployed by tag): nothing to roll out, no AWS call", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, IMAGE_DIGEST: "" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /nothing to roll out/);
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("a digest that is not sha256:<64 hex> is refused before anything is sent", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, IMAGE_DIGEST: `${DIGEST}'; reboot; '` });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is not an image digest/);
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("ROLLOUT_DOCUMENT is required", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, ROLLOUT_DOCUMENT: "" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /ROLLOUT_DOCUMENT is required/);
   });
 
   it("the run on the instance fails: exit 1 with the status and the journal", () => {

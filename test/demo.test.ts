@@ -11,6 +11,7 @@ import {
   amiFilters,
   architectureOf,
   demoCommands,
+  DIGEST_PATTERN,
   ecrRepositoryArn,
   fillTemplate,
   idlePeriods,
@@ -20,7 +21,9 @@ import {
   renderStartScript,
   packUserData,
   renderUserData,
+  rolloutDocumentName,
   shellQuote,
+  START_SCRIPT_PATH,
   USER_DATA_LIMIT,
   type StartScriptValues,
 } from "../components/ec2Demo";
@@ -40,6 +43,7 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   power: "aws:ec2transitgateway/instanceState:InstanceState",
   command: "command:local:Command",
+  document: "aws:ssm/document:Document",
   component: "ferry:demo:Ec2Demo",
 } as const;
 
@@ -572,15 +576,58 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         INSTANCE_ID: own(e, T.instance).state.id,
         AWS_REGION: REGION,
         IMAGE_REF: e.outputs.imageRef,
+        IMAGE_DIGEST: e.outputs.imageDigest,
+        ROLLOUT_DOCUMENT: own(e, T.document).state.name,
       });
-      for (const dep of [own(e, T.param, "image-ref"), own(e, T.instance)])
+      for (const dep of [own(e, T.param, "image-ref"), own(e, T.instance), own(e, T.document)])
         assert.ok(c.dependencies.includes(dep.urn), dep.name);
       assert.equal(c.options.customTimeouts.create, "40m");
     });
 
-    it("is absent with ferry:demo.rollout false", async () => {
+    it("is absent with ferry:demo.rollout false (the document stays: it costs nothing and only rolls out)", async () => {
       const v = await evaluateStack("demo", { config: { "ferry:demo": { rollout: false } } });
       assert.equal(v.ofType(T.command).length, 0);
+      assert.equal(v.ofType(T.document).length, 1);
+    });
+
+    it("sends a Command document of this stack that runs only `ferry-start --rollout '<digest>'`", () => {
+      const d = own(e, T.document);
+      assert.equal(d.parent, e.one(T.component).urn);
+      assert.equal(d.inputs.documentType, "Command");
+      assert.equal(d.inputs.targetType, "/AWS::EC2::Instance");
+      const prefix = e.one(T.component).name;
+      assert.equal(d.inputs.name, rolloutDocumentName(prefix));
+      assert.match(d.inputs.name, /^[A-Za-z0-9_.-]{3,128}$/);
+      assert.doesNotMatch(d.inputs.name, /^(aws|amazon|amzn)/i, "reserved prefixes");
+      const doc = JSON.parse(d.inputs.content);
+      assert.equal(doc.schemaVersion, "2.2");
+      assert.deepEqual(Object.keys(doc.parameters), ["digest"], "no parameter that could carry a command");
+      assert.equal(doc.parameters.digest.type, "String");
+      assert.equal(doc.parameters.digest.allowedPattern, DIGEST_PATTERN);
+      assert.equal(doc.mainSteps.length, 1);
+      const step = doc.mainSteps[0];
+      assert.equal(step.action, "aws:runShellScript");
+      assert.deepEqual(step.inputs.runCommand, [`${START_SCRIPT_PATH} --rollout '{{ digest }}'`]);
+      // The only parameter reference is the digest, and the pattern admits no quote, space or ; to break out.
+      assert.deepEqual(JSON.stringify(doc).match(/\{\{[^}]*\}\}/g), ["{{ digest }}"]);
+      const pattern = new RegExp(DIGEST_PATTERN);
+      assert.ok(pattern.test(`sha256:${"0a".repeat(32)}`), "positive control: a digest passes");
+      for (const bad of [
+        `sha256:${"0a".repeat(32)}'; reboot; '`,
+        `sha256:${"0a".repeat(32)}\nreboot`,
+        "latest",
+        "",
+      ])
+        assert.ok(!pattern.test(bad), JSON.stringify(bad));
+      // The path the document runs is where cloud-init installs the start script.
+      assert.ok(cloudConfig(userDataOf(e)).write_files.some((f) => f.path === START_SCRIPT_PATH));
+    });
+
+    it("names fit SSM's 128-character limit and stay stack-scoped for any prefix", () => {
+      const long = `${"a".repeat(60)}-${"b".repeat(100)}`;
+      assert.ok(rolloutDocumentName(long).length <= 128);
+      assert.notEqual(rolloutDocumentName(long), rolloutDocumentName(`${long}x`));
+      assert.equal(rolloutDocumentName("aws-demo"), "ferry-aws-demo-rollout");
     });
   });
 

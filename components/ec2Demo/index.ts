@@ -21,6 +21,7 @@ import { amiFilters, architectureOf } from "./ami";
 import { ROLLOUT_SCRIPT } from "./commands";
 import { ecrRepositoryArn, instancePolicyDocument, statusPolicyDocument } from "./policy";
 import { imageParameterName } from "./resourceNames";
+import { rolloutDocumentContent, rolloutDocumentName } from "./rolloutDocument";
 import { demoUrl, PUBLIC_DNS_TOKEN } from "./url";
 import {
   packUserData,
@@ -36,6 +37,7 @@ export * from "./ami";
 export * from "./commands";
 export * from "./policy";
 export * from "./resourceNames";
+export * from "./rolloutDocument";
 export * from "./template";
 export * from "./url";
 export * from "./userData";
@@ -128,6 +130,12 @@ export class Ec2Demo extends pulumi.ComponentResource {
    * Without a domain it holds the EC2 name at creation, which changes on every stop/start.
    */
   public readonly url: pulumi.Output<string>;
+  /**
+   * The SSM Command document that rolls the app out (and does nothing else): what the rollout sends, and the
+   * only document a deploy role needs `ssm:SendCommand` on for this instance (with `instanceArn`).
+   */
+  public readonly rolloutDocumentArn: pulumi.Output<string>;
+  public readonly rolloutDocumentName: pulumi.Output<string>;
   /** `url` with PUBLIC_DNS_TOKEN in place of the host when there is no domain (the wake page fills it in). */
   public readonly urlTemplate: string;
 
@@ -146,7 +154,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
     this.statusGrant(name, role.role, instance);
     const power = this.powerState(name, args, instance);
     this.idleAlarm(name, args, instance);
-    if (args.rollout ?? true) this.rollout(name, args, instance, imageParam, power);
+    const rolloutDocument = this.rolloutDocument(name, args);
+    if (args.rollout ?? true) this.rollout(name, args, instance, imageParam, power, rolloutDocument);
 
     this.instanceId = instance.id;
     this.instanceArn = instance.arn;
@@ -158,7 +167,15 @@ export class Ec2Demo extends pulumi.ComponentResource {
       : instance.publicDns.apply((host) => demoUrl(host, shape));
     this.securityGroupId = network.securityGroupId;
     this.roleName = role.role.name;
-    this.registerOutputs({ instanceId: this.instanceId, imageParameterName: this.imageParameterName });
+    this.rolloutDocumentArn = rolloutDocument.arn;
+    this.rolloutDocumentName = rolloutDocument.name;
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      instanceArn: this.instanceArn,
+      imageParameterName: this.imageParameterName,
+      url: this.url,
+      rolloutDocumentArn: this.rolloutDocumentArn,
+    });
   }
 
   /** Subnet (configured, or a default-VPC default subnet) and the security group. */
@@ -480,7 +497,26 @@ export class Ec2Demo extends pulumi.ComponentResource {
   }
 
   /**
-   * D8: on a new digest, re-run the start script on a running instance (SSM Run Command) and wait for it.
+   * The rollout's SSM document (see rolloutDocument.ts). Made whether or not `rollout` is on: it costs
+   * nothing, runs only the rollout, and keeps `rolloutDocumentArn` defined for the deploy role's policy.
+   */
+  private rolloutDocument(name: string, args: Ec2DemoArgs): aws.ssm.Document {
+    return new aws.ssm.Document(
+      `${name}-rollout-doc`,
+      {
+        name: rolloutDocumentName(args.prefix),
+        documentType: "Command",
+        documentFormat: "JSON",
+        // Only EC2 instances may be targeted (the deploy role's policy names this one).
+        targetType: "/AWS::EC2::Instance",
+        content: rolloutDocumentContent(args.prefix),
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * D8: on a new digest, run the rollout document on a running instance (SSM Run Command) and wait for it.
    * Runs where `pulumi up` runs; `triggers` makes the digest the only thing that re-runs it.
    */
   private rollout(
@@ -489,6 +525,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
     instance: aws.ec2.Instance,
     imageParam: aws.ssm.Parameter,
     power: aws.ec2transitgateway.InstanceState | undefined,
+    document: aws.ssm.Document,
   ): command.local.Command {
     return new command.local.Command(
       `${name}-rollout`,
@@ -502,6 +539,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
           INSTANCE_ID: instance.id,
           AWS_REGION: args.region,
           IMAGE_REF: args.image.ref,
+          IMAGE_DIGEST: args.image.digest,
+          ROLLOUT_DOCUMENT: document.name,
           ...(args.awsProfile ? { AWS_PROFILE: args.awsProfile } : {}),
         },
         triggers: [args.image.digest],
@@ -510,7 +549,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
         parent: this,
         // The parameter holds the new reference before the instance is told to re-read it; an enforced
         // power state is applied first, so a "stopped" demo is not woken just to be stopped.
-        dependsOn: [imageParam, instance, ...(power ? [power] : [])],
+        dependsOn: [imageParam, instance, document, ...(power ? [power] : [])],
         customTimeouts: { create: "40m", update: "5m" },
       },
     );

@@ -24,7 +24,8 @@
 #              3  the app is healthy but the DNS record could not be updated (see the journal);
 #              4  the app is healthy but HTTPS does not answer (no certificate yet? `docker logs ferry-proxy`).
 #
-# `ferry-start --is-current`: used by the rollout (see is_current).
+# `ferry-start --is-current`: true when the container runs the parameter's image and is healthy (is_current).
+# `ferry-start --rollout <digest>`: what the stack's rollout SSM document runs (see rollout).
 # `ferry-start --stop`: ExecStop of ferry-park.service, at shutdown: stops ferry-proxy, parks the A record on
 # $PARK_IP (only while it still points at this instance) and reports "stopped". Best effort, bounded, exit 0.
 #
@@ -72,6 +73,8 @@ DATA_DIR=${FERRY_DATA_DIR:-/var/lib/ferry}
 # drop it before Let's Encrypt looks the name up.
 DNS_SETTLE=${FERRY_DNS_SETTLE:-60}
 TLS_TIMEOUT=${FERRY_TLS_TIMEOUT:-180}
+# How long a rollout waits for a boot run still in progress (ferry-app "activating") before it gives up.
+ROLLOUT_WAIT=${FERRY_ROLLOUT_WAIT:-900}
 IMDS=http://169.254.169.254
 PROXY=ferry-proxy
 # The Docker network the proxy and the app share. A bridge network, not the host's: with the instance's IMDS hop
@@ -518,6 +521,31 @@ is_current() {
   return 1
 }
 
+# rollout <digest> (`ferry-start --rollout sha256:…`): the only command of the stack's rollout SSM document,
+# run by the SSM agent as root when `pulumi up` pushes a new digest. Waits while a boot run is still in progress
+# (a restart would kill it half-way), refuses when the image parameter does not name this digest (the
+# parameter is updated before the rollout is sent; a mismatch means an older or newer deploy raced this one),
+# does nothing when the container already runs it and is healthy, else restarts ferry-app, which blocks until
+# its run has finished, and shows the end of its journal either way.
+rollout() {
+  local want=$1 waited=0 journal_lines=20 rc=0
+  if [[ ! $want =~ ^sha256:[0-9a-f]{64}$ ]]; then die "rollout: '$want' is not an image digest"; fi
+  while [[ $(systemctl is-active ferry-app 2>/dev/null || true) == activating ]]; do
+    if ((waited >= ROLLOUT_WAIT)); then die "rollout: ferry-app is still starting after ${ROLLOUT_WAIT}s"; fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+  read_image_ref
+  if [[ $IMAGE_REF != *"@$want" ]]; then
+    die "rollout: the image parameter $IMAGE_PARAM names $IMAGE_REF, not $want (another deploy in between?)"
+  fi
+  if is_current; then return 0; fi
+  systemctl restart ferry-app || rc=$?
+  if ((rc != 0)); then journal_lines=80; fi
+  journalctl -u ferry-app -n "$journal_lines" --no-pager -o cat || true
+  return "$rc"
+}
+
 main() {
   local status=0 dns=ok tls=ok
   # Set first: from here on the shutdown path exits 0 whatever fails (see cleanup).
@@ -532,11 +560,14 @@ main() {
     --is-current)
       if is_current; then exit 0; else exit 1; fi
       ;;
+    --rollout)
+      if rollout "${2:-}"; then exit 0; else exit 1; fi
+      ;;
     --stop)
       stop_instance
       exit 0
       ;;
-    *) die "usage: ferry-start [--is-current | --stop]" ;;
+    *) die "usage: ferry-start [--is-current | --rollout <digest> | --stop]" ;;
   esac
   # One run at a time: the boot run, a manual run and a rollout from `pulumi up` may overlap.
   exec 9>"$RUN_DIR/lock"

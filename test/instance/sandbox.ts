@@ -65,7 +65,7 @@ export class Sandbox {
 
     const tools = path.join(this.dir, "tools");
     fs.mkdirSync(tools);
-    const standins = ["curl", "systemctl", "sleep"];
+    const standins = ["curl", "systemctl", "journalctl", "sleep"];
     if (options.aws ?? true) standins.push("aws");
     const pm = options.packageManager ?? "dnf";
     if (pm !== "none") standins.push(pm);
