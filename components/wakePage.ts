@@ -40,8 +40,8 @@ export interface WakePageArgs {
    * name (a demo without a domain gets a new one at every start).
    */
   readonly demoUrl: pulumi.Input<string>;
-  /** Starts through this page per UTC day. @default 5 */
-  readonly dailyStartLimit?: number;
+  /** Starts through this page per UTC day. */
+  readonly dailyStartLimit: number;
   /** Shown on the page ("stops itself after N idle minutes"); unset when the idle stop is off. */
   readonly idleStopMinutes?: number;
   /**
@@ -135,7 +135,7 @@ export class WakePage extends pulumi.ComponentResource {
   constructor(name: string, args: WakePageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:demo:WakePage", name, {}, opts);
     const functionName = wakeFunctionName(args.prefix);
-    const limit = args.dailyStartLimit ?? 5;
+    const limit = args.dailyStartLimit;
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`WakePage: dailyStartLimit ${limit}`);
 
     // Created here (not by Lambda on first use) so it has a retention and goes away with the stack.

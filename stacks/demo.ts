@@ -27,7 +27,11 @@ export function deployDemo(
       healthPath: cfg.app.healthPath,
       env: cfg.app.env,
       secrets: shared.secrets.entries,
-      image: { ref: shared.image.ref, digest: shared.image.digest },
+      image: {
+        ref: shared.image.ref,
+        digest: shared.image.digest,
+        pullRepositoryArn: shared.image.pullRepositoryArn,
+      },
       dns: shared.dns && { zoneId: shared.dns.zoneId, zoneArn: shared.dns.zoneArn, fqdn: shared.dns.fqdn },
       instanceType: demo.instanceType,
       rootVolumeGb: demo.rootVolumeGb,

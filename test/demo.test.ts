@@ -12,7 +12,6 @@ import {
   architectureOf,
   demoCommands,
   DIGEST_PATTERN,
-  ecrRepositoryArn,
   fillTemplate,
   idlePeriods,
   imageParameterName,
@@ -741,19 +740,6 @@ describe("ec2Demo pure helpers", () => {
     assert.ok(!re.test("al2023-ami-minimal-2023.9.20251117.1-kernel-6.1-x86_64"));
     assert.ok(!re.test("al2023-ami-ecs-hvm-2023.0.20251117-kernel-6.1-x86_64"));
     assert.ok(!re.test("al2023-ami-2023.9.20251117.1-kernel-6.1-arm64"));
-  });
-
-  it("ecrRepositoryArn: from a digest or tag reference in ECR; undefined elsewhere", () => {
-    const d = `sha256:${"f".repeat(64)}`;
-    assert.equal(
-      ecrRepositoryArn(`108782059508.dkr.ecr.eu-central-1.amazonaws.com/ragstream-web@${d}`),
-      "arn:aws:ecr:eu-central-1:108782059508:repository/ragstream-web",
-    );
-    assert.equal(
-      ecrRepositoryArn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1"),
-      "arn:aws:ecr:us-east-1:123456789012:repository/team/app",
-    );
-    assert.equal(ecrRepositoryArn(`ghcr.io/acme/app@${d}`), undefined);
   });
 
   it("shellQuote: bash reads back exactly the value, whatever it holds", () => {

@@ -15,11 +15,12 @@
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config/errors";
 import { NAME_LIMITS, physicalName } from "../names";
 import type { SecretEntry } from "../secrets";
 import { amiFilters, architectureOf } from "./ami";
 import { ROLLOUT_SCRIPT } from "./commands";
-import { ecrRepositoryArn, instancePolicyDocument, statusPolicyDocument } from "./policy";
+import { instancePolicyDocument, statusPolicyDocument } from "./policy";
 import { imageParameterName } from "./resourceNames";
 import { rolloutDocumentContent, rolloutDocumentName } from "./rolloutDocument";
 import { demoUrl, PUBLIC_DNS_TOKEN } from "./url";
@@ -43,12 +44,11 @@ export * from "./url";
 export * from "./userData";
 
 export interface IdleStopArgs {
-  /** Stop the instance after `minutes` of average CPU below `cpuPercent`. @default true */
-  readonly enabled?: boolean;
-  /** @default 5 */
-  readonly cpuPercent?: number;
-  /** A multiple of 5 (basic monitoring reports every 5 minutes). @default 60 */
-  readonly minutes?: number;
+  /** Stop the instance after `minutes` of average CPU below `cpuPercent`. */
+  readonly enabled: boolean;
+  readonly cpuPercent: number;
+  /** A multiple of 5 (basic monitoring reports every 5 minutes). */
+  readonly minutes: number;
 }
 
 export interface Ec2DemoArgs {
@@ -62,42 +62,48 @@ export interface Ec2DemoArgs {
   readonly port: number;
   /** Path that answers 200 when the app is healthy. */
   readonly healthPath: string;
-  /** Plain (non-secret) environment of the container. @default {} */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Secrets the start script reads at every start (from AppSecrets). @default [] */
-  readonly secrets?: readonly SecretEntry[];
-  /** The image to deploy: `ref` is "repo@sha256:…", `digest` "sha256:…". */
-  readonly image: { readonly ref: pulumi.Input<string>; readonly digest: pulumi.Input<string> };
+  /** Plain (non-secret) environment of the container. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Secrets the start script reads at every start (from AppSecrets). */
+  readonly secrets: readonly SecretEntry[];
+  /**
+   * The image to deploy: `ref` is "repo@sha256:…", `digest` "sha256:…"; `pullRepositoryArn` the ECR
+   * repository it is pulled from (AppImage publishes it), undefined for an image outside ECR (nothing to grant).
+   */
+  readonly image: {
+    readonly ref: pulumi.Input<string>;
+    readonly digest: pulumi.Input<string>;
+    readonly pullRepositoryArn?: pulumi.Input<string>;
+  };
   /** DNS record the instance keeps pointed at itself; without it the app answers on the EC2 public DNS name. */
   readonly dns?: {
     readonly zoneId: pulumi.Input<string>;
     readonly zoneArn: pulumi.Input<string>;
     readonly fqdn: string;
   };
-  /** @default "t3.small" */
-  readonly instanceType?: string;
-  /** Root volume (gp3, encrypted) in GiB. @default 20 */
-  readonly rootVolumeGb?: number;
+  readonly instanceType: string;
+  /** Root volume (gp3, encrypted) in GiB. */
+  readonly rootVolumeGb: number;
   /** Subnet to launch in; must give instances a route to an internet gateway. @default a default-VPC subnet */
   readonly subnetId?: string;
-  /** Who may reach the app: its port (and 80 with `openHttp`), or 443 with `https`. @default ["0.0.0.0/0"] */
-  readonly ingressCidrs?: readonly string[];
+  /** Who may reach the app: its port (and 80 with `openHttp`), or 443 with `https`. */
+  readonly ingressCidrs: readonly string[];
   /**
    * Caddy on the instance terminates TLS for `dns.fqdn` with a Let's Encrypt certificate; the app port is then
    * closed to the internet, 443 is open to `ingressCidrs` and 80 (redirect, ACME challenge) to everyone.
    * Needs `dns`. @default undefined (no proxy: the app port is published)
    */
   readonly https?: HttpsValues;
-  /** Also publish the app on port 80. @default false */
-  readonly openHttp?: boolean;
-  /** SSH (22) from these CIDRs; closed when empty (SSM Session Manager needs no open port). @default [] */
-  readonly sshCidrs?: readonly string[];
+  /** Also publish the app on port 80. */
+  readonly openHttp: boolean;
+  /** SSH (22) from these CIDRs; closed when empty (SSM Session Manager needs no open port). */
+  readonly sshCidrs: readonly string[];
   /** Power state `pulumi up` enforces; unset = leave it to whoever starts/stops the instance. */
   readonly powerState?: "running" | "stopped";
-  /** Idle auto-stop alarm. @default { enabled: true, cpuPercent: 5, minutes: 60 } */
-  readonly idleStop?: IdleStopArgs;
-  /** Re-run the start script on a running instance when the digest changes (needs the AWS CLI). @default true */
-  readonly rollout?: boolean;
+  /** Idle auto-stop alarm. */
+  readonly idleStop: IdleStopArgs;
+  /** Re-run the start script on a running instance when the digest changes (needs the AWS CLI). */
+  readonly rollout: boolean;
   /** AWS CLI profile for the rollout command, when the program's provider uses one. */
   readonly awsProfile?: string;
 }
@@ -142,8 +148,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
   constructor(name: string, args: Ec2DemoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:demo:Ec2Demo", name, {}, opts);
     if (args.https && !args.dns) throw new Error("Ec2Demo: https needs dns (Let's Encrypt certifies a name)");
-    const instanceType = args.instanceType ?? "t3.small";
-    const secrets = args.secrets ?? [];
+    const instanceType = args.instanceType;
+    const secrets = args.secrets;
     this.imageParameterName = imageParameterName(args.prefix);
 
     const network = this.network(name, args);
@@ -155,12 +161,12 @@ export class Ec2Demo extends pulumi.ComponentResource {
     const power = this.powerState(name, args, instance);
     this.idleAlarm(name, args, instance);
     const rolloutDocument = this.rolloutDocument(name, args);
-    if (args.rollout ?? true) this.rollout(name, args, instance, imageParam, power, rolloutDocument);
+    if (args.rollout) this.rollout(name, args, instance, imageParam, power, rolloutDocument);
 
     this.instanceId = instance.id;
     this.instanceArn = instance.arn;
     this.publicDns = instance.publicDns;
-    const shape = { https: args.https !== undefined, openHttp: args.openHttp ?? false, port: args.port };
+    const shape = { https: args.https !== undefined, openHttp: args.openHttp, port: args.port };
     this.urlTemplate = demoUrl(args.dns?.fqdn ?? PUBLIC_DNS_TOKEN, shape);
     this.url = args.dns
       ? pulumi.output(this.urlTemplate)
@@ -200,9 +206,10 @@ export class Ec2Demo extends pulumi.ComponentResource {
       vpcId = vpc.id;
       subnetId = subnets.ids.apply((ids) => {
         if (ids.length === 0)
-          throw new Error(
-            "the default VPC has no default subnets; set ferry:demo.subnetId to a public subnet",
-          );
+          throw ConfigError.of({
+            key: "ferry:demo.subnetId",
+            expected: "a public subnet id: the default VPC has no default subnets to choose from",
+          });
         // Sorted so the choice is stable between runs.
         return [...ids].sort()[0];
       });
@@ -233,7 +240,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
           { parent: this },
         );
     };
-    const cidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
+    const cidrs = args.ingressCidrs;
     if (args.https) {
       // The app port stays closed: only the proxy, on the host, reaches it (on loopback).
       ingress(443, cidrs, `HTTPS to the app (${args.containerName})`);
@@ -242,11 +249,10 @@ export class Ec2Demo extends pulumi.ComponentResource {
       ingress(80, ["0.0.0.0/0"], "HTTP: redirect to HTTPS, Let's Encrypt challenge");
     } else {
       ingress(args.port, cidrs, `app (${args.containerName})`);
-      if ((args.openHttp ?? false) && args.port !== 80)
-        ingress(80, cidrs, `HTTP to the app (${args.containerName})`);
+      if (args.openHttp && args.port !== 80) ingress(80, cidrs, `HTTP to the app (${args.containerName})`);
     }
     // Closed unless asked for: Session Manager (`aws ssm start-session`) reaches the instance without it.
-    ingress(22, args.sshCidrs ?? [], "SSH");
+    ingress(22, args.sshCidrs, "SSH");
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-out-all`,
       {
@@ -302,14 +308,14 @@ export class Ec2Demo extends pulumi.ComponentResource {
         role: role.name,
         policy: pulumi
           .all([
-            pulumi.output(args.image.ref),
+            pulumi.output(args.image.pullRepositoryArn ?? ""),
             imageParam.arn,
             pulumi.all(secrets.map((s) => s.arn)),
             pulumi.output(args.dns?.zoneArn ?? ""),
           ])
-          .apply(([ref, paramArn, secretArns, zoneArn]) =>
+          .apply(([repositoryArn, paramArn, secretArns, zoneArn]) =>
             instancePolicyDocument({
-              repositoryArn: ecrRepositoryArn(ref),
+              repositoryArn: repositoryArn || undefined,
               imageParameterArn: paramArn,
               secrets: secrets.map((s, i) => ({ kind: s.kind, arn: secretArns[i], kmsKeyArn: s.kmsKeyArn })),
               dns: args.dns ? { zoneArn, fqdn: args.dns.fqdn } : undefined,
@@ -379,10 +385,10 @@ export class Ec2Demo extends pulumi.ComponentResource {
             region: args.region,
             containerName: args.containerName,
             port: args.port,
-            openHttp: args.openHttp ?? false,
+            openHttp: args.openHttp,
             healthPath: args.healthPath,
             imageParameter: this.imageParameterName,
-            env: args.env ?? {},
+            env: args.env,
             secrets: secrets.map((s, i) => ({ envName: s.envName, kind: s.kind, ref: refs[i] })),
             dns: args.dns ? { zoneId, fqdn: args.dns.fqdn } : undefined,
             https: args.https,
@@ -410,7 +416,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
         },
         rootBlockDevice: {
           volumeType: "gp3",
-          volumeSize: args.rootVolumeGb ?? 20,
+          volumeSize: args.rootVolumeGb,
           encrypted: true,
           deleteOnTermination: true,
         },
@@ -470,10 +476,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
    * into ALARM; "breaching" would leave it stuck in ALARM and never stop the next run).
    */
   private idleAlarm(name: string, args: Ec2DemoArgs, instance: aws.ec2.Instance): void {
-    const idle = args.idleStop ?? {};
-    if (!(idle.enabled ?? true)) return;
-    const minutes = idle.minutes ?? 60;
-    const cpuPercent = idle.cpuPercent ?? 5;
+    const { enabled, minutes, cpuPercent } = args.idleStop;
+    if (!enabled) return;
     const { period, evaluationPeriods } = idlePeriods(minutes);
     new aws.cloudwatch.MetricAlarm(
       `${name}-idle-stop`,

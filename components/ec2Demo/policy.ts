@@ -3,15 +3,6 @@ import { ecrPullStatements } from "../image";
 import { STATUS_TAG } from "../runtimeTags";
 import { readStatements } from "../secrets";
 
-/** ECR repository ARN of an image reference in ECR ("acct.dkr.ecr.region.amazonaws.com/repo@…"), else undefined. */
-export function ecrRepositoryArn(imageRef: string): string | undefined {
-  const m =
-    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(@sha256:[0-9a-f]{64}|:[\w.-]+)?$/.exec(
-      imageRef,
-    );
-  return m ? `arn:aws:ecr:${m[2]}:${m[1]}:repository/${m[3]}` : undefined;
-}
-
 export interface InstancePolicyInput {
   /** ECR repository the image comes from; undefined when the image is not in ECR (nothing to grant). */
   readonly repositoryArn?: string;

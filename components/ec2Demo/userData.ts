@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "fflate";
+import { envName as ENV_NAME, IMAGE_REF } from "../../config/fields";
 import { fillTemplate, shellQuote, stripComments } from "./template";
 
 /** The systemd unit that runs the start script on every boot. */
@@ -43,8 +44,6 @@ export interface HttpsValues {
 /** Let's Encrypt's staging directory: certificates browsers do not trust, under much higher rate limits. */
 export const ACME_STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** scripts/instance/ferry-start.sh with this stack's values, each a quoted shell word. */
 export function renderStartScript(v: StartScriptValues, template?: string): string {
   const problems: string[] = [];
@@ -57,8 +56,7 @@ export function renderStartScript(v: StartScriptValues, template?: string): stri
     if (v.port === 80 || v.port === 443)
       problems.push(`port ${v.port} with https (the proxy listens on 80 and 443)`);
     if (v.openHttp) problems.push("openHttp with https (port 80 redirects to HTTPS)");
-    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(v.https.proxyImage))
-      problems.push(`proxy image "${v.https.proxyImage}"`);
+    if (!IMAGE_REF.test(v.https.proxyImage)) problems.push(`proxy image "${v.https.proxyImage}"`);
     if (v.https.acmeEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(v.https.acmeEmail))
       problems.push(`ACME e-mail "${v.https.acmeEmail}"`);
   }
