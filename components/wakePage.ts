@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as ts from "typescript";
 import { STATUS_TAG, WAKE_STARTS_TAG } from "./runtimeTags";
+import { transpileHandler } from "./lambdaCode";
 import { NAME_LIMITS, physicalName } from "./names";
 import { ssmParameterArn } from "./secrets";
 
@@ -57,22 +57,7 @@ export interface WakePageArgs {
 
 /** The handler as CommonJS: what Lambda runs as index.js. Deterministic for a given source and TypeScript. */
 export function wakeFunctionCode(source = fs.readFileSync(WAKE_HANDLER_SOURCE, "utf8")): string {
-  const out = ts.transpileModule(source, {
-    fileName: "handler.ts",
-    reportDiagnostics: true,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      removeComments: false,
-    },
-  });
-  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errors.length)
-    throw new Error(
-      `functions/wake/handler.ts does not transpile: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")).join("; ")}`,
-    );
-  return out.outputText;
+  return transpileHandler(source, "functions/wake/handler.ts");
 }
 
 export interface WakePolicyInput {

@@ -28,6 +28,9 @@ import {
 } from "../components/ec2Demo";
 import { ROOT, evaluateStack, json, type Evaluation, type Recorded } from "./support/harness";
 
+/** The HTTPS settings the config defaults to (production CA, security headers with a one-year HSTS). */
+const TLS_DEFAULTS = { acmeStaging: false, securityHeaders: { enabled: true, hstsMaxAgeSeconds: 31536000 } };
+
 const T = {
   instance: "aws:ec2/instance:Instance",
   sg: "aws:ec2/securityGroup:SecurityGroup",
@@ -436,7 +439,13 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         env: {},
         secrets: [{ envName: "OPENAI_API_KEY", kind: "ssm", ref: "/ragstream/prod/OPENAI_API_KEY" }],
         dns: { zoneId, fqdn: "demo.rusbehabtahi.com" },
-        https: { proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine", acmeStaging: false },
+        https: {
+          ...TLS_DEFAULTS,
+          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
+          acmeStaging: false,
+        },
+        maxRuntimeMinutes: 240,
+        idleAlarmName: "ragstream-demo-idle-stop",
       });
       assert.equal(startScriptOf(e), expected);
       assert.doesNotMatch(expected, /@@[A-Z_]+@@/);
@@ -812,6 +821,7 @@ describe("ec2Demo pure helpers", () => {
       secrets,
       dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
       https: {
+        ...TLS_DEFAULTS,
         proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
         acmeEmail: "ops@example.com",
       },

@@ -18,3 +18,8 @@ export function amiFilters(arch: "arm64" | "x86_64"): { name: string; values: st
     { name: "root-device-type", values: ["ebs"] },
   ];
 }
+
+/** Burstable families (CPU credits): the instance gets `creditSpecification` only for these. */
+export function isBurstable(instanceType: string): boolean {
+  return /^(t2|t3|t3a|t4g)\./.test(instanceType);
+}

@@ -18,10 +18,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
 import { NAME_LIMITS, physicalName } from "../names";
 import type { SecretEntry } from "../secrets";
-import { amiFilters, architectureOf } from "./ami";
+import { amiFilters, architectureOf, isBurstable } from "./ami";
 import { ROLLOUT_SCRIPT } from "./commands";
-import { instancePolicyDocument, statusPolicyDocument } from "./policy";
-import { imageParameterName } from "./resourceNames";
+import { alarmResetPolicyDocument, instancePolicyDocument, statusPolicyDocument } from "./policy";
+import { DnsParking } from "./parking";
+import { idleAlarmName, imageParameterName } from "./resourceNames";
 import { rolloutDocumentContent, rolloutDocumentName } from "./rolloutDocument";
 import { demoUrl, PUBLIC_DNS_TOKEN } from "./url";
 import {
@@ -36,6 +37,7 @@ import {
 export * from "../runtimeTags";
 export * from "./ami";
 export * from "./commands";
+export * from "./parking";
 export * from "./policy";
 export * from "./resourceNames";
 export * from "./rolloutDocument";
@@ -102,6 +104,13 @@ export interface Ec2DemoArgs {
   readonly powerState?: "running" | "stopped";
   /** Idle auto-stop alarm. */
   readonly idleStop: IdleStopArgs;
+  /** Hard cap per boot: the host powers itself off (= stop) `minutes` after booting, unless disabled. */
+  readonly maxRuntime: { readonly enabled: boolean; readonly minutes: number };
+  /**
+   * CPU credits of a burstable type (t2, t3, t3a, t4g); refused for other types.
+   * @default "standard" for burstable types (derived here: it depends on the instance type)
+   */
+  readonly cpuCredits?: "standard" | "unlimited";
   /** Re-run the start script on a running instance when the digest changes (needs the AWS CLI). */
   readonly rollout: boolean;
   /** AWS CLI profile for the rollout command, when the program's provider uses one. */
@@ -150,6 +159,12 @@ export class Ec2Demo extends pulumi.ComponentResource {
     if (args.https && !args.dns) throw new Error("Ec2Demo: https needs dns (Let's Encrypt certifies a name)");
     const instanceType = args.instanceType;
     const secrets = args.secrets;
+    if (args.cpuCredits !== undefined && !isBurstable(instanceType))
+      throw ConfigError.of({
+        key: "ferry:demo.cpuCredits",
+        value: args.cpuCredits,
+        expected: `unset for instance type ${instanceType} (CPU credits apply to t2, t3, t3a and t4g only)`,
+      });
     this.imageParameterName = imageParameterName(args.prefix);
 
     const network = this.network(name, args);
@@ -159,7 +174,21 @@ export class Ec2Demo extends pulumi.ComponentResource {
     const instance = this.instance(name, args, instanceType, secrets, network, role, imageParam, record);
     this.statusGrant(name, role.role, instance);
     const power = this.powerState(name, args, instance);
-    this.idleAlarm(name, args, instance);
+    const alarm = this.idleAlarm(name, args, instance);
+    if (alarm) this.alarmResetGrant(name, role.role, alarm);
+    // Parks the record on every kind of stop, including those that skip the instance's own shutdown unit.
+    if (args.dns)
+      new DnsParking(
+        `${name}-park`,
+        {
+          prefix: args.prefix,
+          region: args.region,
+          instanceId: instance.id,
+          dns: args.dns,
+          parkIp: PLACEHOLDER_IP,
+        },
+        { parent: this },
+      );
     const rolloutDocument = this.rolloutDocument(name, args);
     if (args.rollout) this.rollout(name, args, instance, imageParam, power, rolloutDocument);
 
@@ -392,6 +421,8 @@ export class Ec2Demo extends pulumi.ComponentResource {
             secrets: secrets.map((s, i) => ({ envName: s.envName, kind: s.kind, ref: refs[i] })),
             dns: args.dns ? { zoneId, fqdn: args.dns.fqdn } : undefined,
             https: args.https,
+            maxRuntimeMinutes: args.maxRuntime.enabled ? args.maxRuntime.minutes : undefined,
+            idleAlarmName: args.idleStop.enabled ? idleAlarmName(args.prefix) : undefined,
           }),
         }),
       );
@@ -425,8 +456,13 @@ export class Ec2Demo extends pulumi.ComponentResource {
         // cloud-init writes files only on an instance's first boot, so a changed start script (a new port,
         // env var or secret; never a new image) reaches the instance only through a new one.
         userDataReplaceOnChange: true,
-        // `sudo poweroff` (and the idle alarm) stop the demo; nothing terminates it except the program.
+        // `sudo poweroff`, the maximum-runtime power-off and the idle alarm stop the demo; nothing terminates
+        // it except the program.
         instanceInitiatedShutdownBehavior: "stop",
+        // Standard credits: a demo kept busy is throttled to its baseline instead of billed for surplus credits.
+        ...(isBurstable(instanceType)
+          ? { creditSpecification: { cpuCredits: args.cpuCredits ?? "standard" } }
+          : {}),
         tags: { Name: args.prefix },
       },
       {
@@ -455,6 +491,22 @@ export class Ec2Demo extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * The first run of each boot sets the idle alarm to OK (see ferry-start's reset_idle_alarm), so an alarm left
+   * in ALARM by a quick restart fires again. Its own policy, made once the alarm exists, on its exact ARN.
+   */
+  private alarmResetGrant(
+    name: string,
+    role: aws.iam.Role,
+    alarm: aws.cloudwatch.MetricAlarm,
+  ): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${name}-alarm-reset`,
+      { role: role.name, policy: alarm.arn.apply(alarmResetPolicyDocument) },
+      { parent: this },
+    );
+  }
+
   /** Only with `powerState` set: otherwise `pulumi up` never starts or stops the instance. */
   private powerState(
     name: string,
@@ -475,14 +527,18 @@ export class Ec2Demo extends pulumi.ComponentResource {
    * returns to OK while stopped and can fire again after the next start (an alarm acts only on a change
    * into ALARM; "breaching" would leave it stuck in ALARM and never stop the next run).
    */
-  private idleAlarm(name: string, args: Ec2DemoArgs, instance: aws.ec2.Instance): void {
+  private idleAlarm(
+    name: string,
+    args: Ec2DemoArgs,
+    instance: aws.ec2.Instance,
+  ): aws.cloudwatch.MetricAlarm | undefined {
     const { enabled, minutes, cpuPercent } = args.idleStop;
-    if (!enabled) return;
+    if (!enabled) return undefined;
     const { period, evaluationPeriods } = idlePeriods(minutes);
-    new aws.cloudwatch.MetricAlarm(
+    return new aws.cloudwatch.MetricAlarm(
       `${name}-idle-stop`,
       {
-        name: physicalName(args.prefix, "idle-stop", 255),
+        name: idleAlarmName(args.prefix),
         alarmDescription: `ferry ${args.prefix}: stops the demo instance after ${minutes} min of average CPU below ${cpuPercent}% (ferry:demo.idleStop)`,
         namespace: "AWS/EC2",
         metricName: "CPUUtilization",

@@ -1,6 +1,6 @@
 // The demo instance role's own IAM documents (exact ARNs; SSM agent access comes from the AWS managed policy).
 import { ecrPullStatements } from "../image";
-import { STATUS_TAG } from "../runtimeTags";
+import { ADDRESS_TAG, STATUS_TAG } from "../runtimeTags";
 import { readStatements } from "../secrets";
 
 export interface InstancePolicyInput {
@@ -61,7 +61,10 @@ export function instancePolicyDocument(i: InstancePolicyInput): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** The instance may write one tag, STATUS_TAG, on itself and on nothing else. */
+/**
+ * The instance may write two tags on itself and on nothing else: STATUS_TAG (its boot progress) and
+ * ADDRESS_TAG (the address it pointed the DNS record at, which the parking function checks).
+ */
 export function statusPolicyDocument(instanceArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -71,7 +74,22 @@ export function statusPolicyDocument(instanceArn: string): string {
         Effect: "Allow",
         Action: ["ec2:CreateTags"],
         Resource: [instanceArn],
-        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [STATUS_TAG] } },
+        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [STATUS_TAG, ADDRESS_TAG] } },
+      },
+    ],
+  });
+}
+
+/** The instance may set its own idle-stop alarm's state (to OK at each boot) and no other alarm's. */
+export function alarmResetPolicyDocument(alarmArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ResetOwnIdleAlarm",
+        Effect: "Allow",
+        Action: ["cloudwatch:SetAlarmState"],
+        Resource: [alarmArn],
       },
     ],
   });

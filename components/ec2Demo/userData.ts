@@ -30,6 +30,10 @@ export interface StartScriptValues {
   readonly dns?: { readonly zoneId: string; readonly fqdn: string };
   /** Caddy in front of the app with a Let's Encrypt certificate for `dns.fqdn`; needs `dns`. */
   readonly https?: HttpsValues;
+  /** Minutes after boot the instance powers itself off (stop); undefined: no cap. */
+  readonly maxRuntimeMinutes?: number;
+  /** The idle-stop alarm the first run of each boot resets to OK; undefined: no idle alarm. */
+  readonly idleAlarmName?: string;
 }
 
 export interface HttpsValues {
@@ -38,7 +42,9 @@ export interface HttpsValues {
   /** ACME account contact e-mail; optional for Let's Encrypt. */
   readonly acmeEmail?: string;
   /** Use Let's Encrypt's staging CA (untrusted certificates, generous limits) to try things out. */
-  readonly acmeStaging?: boolean;
+  readonly acmeStaging: boolean;
+  /** Security headers on every HTTPS answer; HSTS max-age in seconds (0: no HSTS). */
+  readonly securityHeaders: { readonly enabled: boolean; readonly hstsMaxAgeSeconds: number };
 }
 
 /** Let's Encrypt's staging directory: certificates browsers do not trust, under much higher rate limits. */
@@ -60,6 +66,15 @@ export function renderStartScript(v: StartScriptValues, template?: string): stri
     if (v.https.acmeEmail !== undefined && !/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(v.https.acmeEmail))
       problems.push(`ACME e-mail "${v.https.acmeEmail}"`);
   }
+  if (
+    v.maxRuntimeMinutes !== undefined &&
+    (!Number.isInteger(v.maxRuntimeMinutes) || v.maxRuntimeMinutes < 1)
+  )
+    problems.push(`maximum runtime ${v.maxRuntimeMinutes} minutes`);
+  if (v.idleAlarmName !== undefined && !/^[A-Za-z0-9._-]{1,255}$/.test(v.idleAlarmName))
+    problems.push(`idle alarm name "${v.idleAlarmName}"`);
+  const hsts = v.https?.securityHeaders.hstsMaxAgeSeconds ?? 0;
+  if (!Number.isInteger(hsts) || hsts < 0) problems.push(`HSTS max-age ${hsts}`);
   for (const [k, val] of Object.entries(v.env)) {
     if (!ENV_NAME.test(k)) problems.push(`env name "${k}"`);
     // Docker env files are one line per variable, taken literally.
@@ -91,6 +106,10 @@ export function renderStartScript(v: StartScriptValues, template?: string): stri
       ACME_EMAIL: shellQuote(v.https?.acmeEmail ?? ""),
       ACME_CA: shellQuote(v.https?.acmeStaging ? ACME_STAGING_CA : ""),
       PARK_IP: shellQuote(PLACEHOLDER_IP),
+      MAX_RUNTIME: shellQuote(v.maxRuntimeMinutes === undefined ? "" : String(v.maxRuntimeMinutes)),
+      IDLE_ALARM: shellQuote(v.idleAlarmName ?? ""),
+      SECURITY_HEADERS: shellQuote(String(v.https?.securityHeaders.enabled ?? false)),
+      HSTS_MAX_AGE: shellQuote(String(hsts)),
     },
   );
 }

@@ -58,6 +58,13 @@ ACME_EMAIL=@@ACME_EMAIL@@
 ACME_CA=@@ACME_CA@@
 # What the A record holds while the instance is stopped: TEST-NET-1 (RFC 5737), never routed to anyone.
 PARK_IP=@@PARK_IP@@
+# Hard cap per boot, in minutes: the host powers itself off (= stop) this long after booting. "" = no cap.
+MAX_RUNTIME=@@MAX_RUNTIME@@
+# The idle-stop alarm, reset to OK at each boot so that the next idle period always fires it. "" = none.
+IDLE_ALARM=@@IDLE_ALARM@@
+# Caddy's response headers: "true" adds the security headers; HSTS max-age in seconds (0: no HSTS header).
+SECURITY_HEADERS=@@SECURITY_HEADERS@@
+HSTS_MAX_AGE=@@HSTS_MAX_AGE@@
 
 # --- tunables (environment overrides exist for the tests and for a person debugging) ---
 RUN_DIR=${FERRY_RUN_DIR:-/run/ferry}
@@ -89,6 +96,9 @@ TOKEN=
 VALUE=
 # Status reports (the ferry:status tag) go to this instance; empty when IMDS did not say which one it is.
 INSTANCE_ID=
+# Seconds since boot (the runtime cap counts from boot). "$RUN_DIR/booted" (tmpfs: gone at every boot) marks
+# the first run of a boot, which caps the runtime and resets the idle alarm.
+UPTIME_FILE=${FERRY_UPTIME_FILE:-/proc/uptime}
 # The deploy step under way (empty outside a deploy run), and the first one that failed; see cleanup.
 STEP=
 FAILED=
@@ -194,16 +204,54 @@ read_instance_id() {
   fi
 }
 
-# set_status <stage>: the tag ferry:status = "<stage> <UTC time>" on this instance, which the wake page reads.
-# Best effort: one call, bounded, a failure is logged and never fails the run. JSON, not the shorthand
+# put_tag <key> <value>: one tag on this instance (the role may write ferry:status and ferry:address only).
+# Best effort: one call, bounded; callers log a failure, which never fails the run. JSON, not the shorthand
 # Key=…,Value=…: the shorthand ends a value at its first space.
-set_status() {
+put_tag() {
   [[ -n $INSTANCE_ID ]] || return 0
   local tags
-  tags=$(printf '[{"Key":"ferry:status","Value":"%s %s"}]' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+  tags=$(printf '[{"Key":"%s","Value":"%s"}]' "$1" "$2")
   aws ec2 create-tags --region "$REGION" --resources "$INSTANCE_ID" --tags "$tags" \
-    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE" ||
-    log "status $1 not reported: $(tail -n 1 "$ERR_FILE")"
+    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE"
+}
+
+# set_status <stage>: the tag ferry:status = "<stage> <UTC time>" on this instance, which the wake page reads.
+set_status() {
+  put_tag ferry:status "$1 $(date -u +%Y-%m-%dT%H:%M:%SZ)" || log "status $1 not reported: $(tail -n 1 "$ERR_FILE")"
+}
+
+# cap_runtime: once per boot, schedules the power-off that ends this run after MAX_RUNTIME minutes of uptime
+# (instance-initiated shutdown = stop). systemd holds the schedule on the host: nothing in the app's container
+# can cancel it, and keeping the app busy (which defeats the idle alarm) does not delay it. Counted from boot,
+# so a later run (a rollout, a manual restart) never pushes it back.
+cap_runtime() {
+  local up remaining
+  if [[ -z $MAX_RUNTIME ]]; then
+    log "no maximum runtime (ferry:demo.maxRuntime is off): only the idle alarm stops this instance"
+    return 0
+  fi
+  up=$(cut -d. -f1 "$UPTIME_FILE" 2>/dev/null || echo 0)
+  remaining=$((MAX_RUNTIME - up / 60))
+  if ((remaining < 1)); then remaining=1; fi
+  if shutdown -P "+$remaining" "ferry: the demo's maximum runtime of $MAX_RUNTIME minutes per boot is reached" \
+    >/dev/null 2>"$ERR_FILE"; then
+    log "maximum runtime: this instance stops in $remaining minutes ($MAX_RUNTIME minutes after boot)"
+  else
+    log "ERROR: could not schedule the maximum-runtime stop: $(tail -n 1 "$ERR_FILE")"
+  fi
+}
+
+# reset_idle_alarm: once per boot, sets the idle-stop alarm to OK. An alarm acts only on a change INTO ALARM:
+# after a quick restart it may still be in ALARM from the last run and would never fire for this one.
+reset_idle_alarm() {
+  [[ -n $IDLE_ALARM ]] || return 0
+  if retry "resetting the idle alarm $IDLE_ALARM" aws cloudwatch set-alarm-state --region "$REGION" \
+    --alarm-name "$IDLE_ALARM" --state-value OK --state-reason "ferry-start: a new boot of the demo instance" \
+    --cli-connect-timeout 5 --cli-read-timeout 10; then
+    log "idle alarm $IDLE_ALARM reset to OK for this boot"
+  else
+    log "WARNING: the idle alarm $IDLE_ALARM was not reset; if it is still in ALARM it will not stop this run"
+  fi
 }
 
 apt_install_docker() {
@@ -364,6 +412,9 @@ update_dns() {
   retry "Route 53 UPSERT $FQDN A $ip" upsert_record "$ip" || return 1
   change=$VALUE
   log "DNS: $FQDN A $ip (TTL 60) submitted as $change"
+  # The address the record now holds, for the parking function: when this instance stops in a way that skips
+  # ferry-park (a forced stop, a host failure), it parks the record only if it still holds this address.
+  put_tag ferry:address "$ip" || log "address tag not written (the parking function then leaves the record): $(tail -n 1 "$ERR_FILE")"
   # Waiting for INSYNC is a courtesy for the log; the record is already accepted.
   while ((tries < 12)); do
     status=
@@ -385,8 +436,16 @@ caddyfile() {
   printf '{\n\tadmin off\n'
   if [[ -n $ACME_EMAIL ]]; then printf '\temail %s\n' "$ACME_EMAIL"; fi
   if [[ -n $ACME_CA ]]; then printf '\tacme_ca %s\n' "$ACME_CA"; fi
-  printf '\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n%s {\n\tencode zstd gzip\n\treverse_proxy %s:%s\n}\n' \
-    "$FQDN" "$CONTAINER" "$PORT"
+  printf '\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n%s {\n\tencode zstd gzip\n' "$FQDN"
+  if [[ $SECURITY_HEADERS == true ]]; then
+    # "?" sets a header only when the app did not: the app's own policy wins. HSTS without includeSubDomains
+    # or preload: it binds this name only, never the rest of the owner's domain.
+    printf '\theader {\n'
+    if ((HSTS_MAX_AGE > 0)); then printf '\t\t?Strict-Transport-Security "max-age=%s"\n' "$HSTS_MAX_AGE"; fi
+    printf '\t\t?X-Content-Type-Options nosniff\n\t\t?Referrer-Policy strict-origin-when-cross-origin\n'
+    printf '\t\t?X-Frame-Options SAMEORIGIN\n\t\t-Server\n\t}\n'
+  fi
+  printf '\treverse_proxy %s:%s\n}\n' "$CONTAINER" "$PORT"
 }
 
 # ensure_proxy: ferry-proxy (Caddy, on the $NETWORK bridge network, publishing 80 and 443) running with the current Caddyfile. Only ever called once
@@ -574,8 +633,16 @@ main() {
   flock -w 900 9 || die "another ferry-start run still holds $RUN_DIR/lock"
 
   log "starting $CONTAINER (region $REGION)"
+  local first_run=false
+  if [[ ! -e $RUN_DIR/booted ]]; then
+    first_run=true
+    touch "$RUN_DIR/booted"
+    # First, before anything that can fail: every boot ends, whatever happens to the deploy.
+    cap_runtime
+  fi
   retry "waiting for the network (instance metadata)" imds_token || die "no network: instance metadata unreachable"
   read_instance_id
+  if [[ $first_run == true ]]; then reset_idle_alarm; fi
   # From here on every exit reports ready or failed:<step> (cleanup). Docker is there to pull the image: a
   # failure to install or start it reports failed:pull.
   STEP=pull
