@@ -45,7 +45,7 @@ export const demoSchema = z.strictObject({
     .strictObject({
       /** false only on purpose: the demo then runs as long as something keeps its CPU busy. */
       enabled: bool().default(true),
-      minutes: int(15, 10080, "a number of minutes: an integer from 15 to 10080 (a week)").default(240),
+      minutes: int(15, 10080, "a number of minutes (10080 is a week): an integer").default(240),
     })
     .default({ enabled: true, minutes: 240 }),
   /**
@@ -76,9 +76,7 @@ export const demoSchema = z.strictObject({
     .strictObject({
       enabled: bool().default(true),
       /** HSTS max-age in seconds; 0 sends no HSTS header (the other headers stay). */
-      hstsMaxAgeSeconds: int(0, 63072000, "seconds: an integer from 0 to 63072000 (two years)").default(
-        31536000,
-      ),
+      hstsMaxAgeSeconds: int(0, 63072000, "seconds (63072000 is two years): an integer").default(31536000),
     })
     .default({ enabled: true, hstsMaxAgeSeconds: 31536000 }),
   /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */
@@ -96,9 +94,12 @@ export const demoSchema = z.strictObject({
        * on new accounts' quotas) leaves nothing to reserve; the function is then capped by the account only.
        */
       reservedConcurrency: z
-        .union([int(1, 20, "an integer from 1 to 20"), z.literal(false)], {
-          error: "a number of concurrent executions from 1 to 20, or false for no reservation",
-        })
+        .union(
+          [int(1, 20, "a number of concurrent executions (or false for none): an integer"), z.literal(false)],
+          {
+            error: "a number of concurrent executions from 1 to 20, or false for no reservation",
+          },
+        )
         .default(2),
       /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo.
        * It must be at least MIN_PASSCODE_LENGTH characters long. */
