@@ -46,7 +46,8 @@ function zone(initial: string) {
   const client = new StandIn((command) => {
     assert.ok(command instanceof ChangeResourceRecordSetsCommand);
     let value: string | undefined = state.value;
-    for (const change of command.input.ChangeBatch.Changes) {
+    const changes: any[] = (command as { input: any }).input.ChangeBatch.Changes;
+    for (const change of changes) {
       const v = change.ResourceRecordSet.ResourceRecords[0].Value;
       if (change.Action === "DELETE") {
         if (v !== value) {
