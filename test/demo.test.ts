@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
@@ -894,6 +895,71 @@ describe("ec2-demo hard limits: credits, runtime cap, alarm reset, DNS parked fr
     const noDns = await evaluateStack("demo", { remove: ["ferry:dns"] });
     assert.equal(noDns.ofType(T.parking).length, 0);
     assert.equal(noDns.ofType(T.rule).length, 0);
+  });
+});
+
+describe("the instance artifacts through real validators (Debian packages in CI: systemd, cloud-init)", function () {
+  let e: Evaluation;
+  let dir: string;
+  before(async () => {
+    e = await evaluateStack("demo");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-validate-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The tool's path; in CI a missing tool fails, locally the test is skipped with the reason shown. */
+  function tool(ctx: Mocha.Context, name: string, pkg: string): string {
+    const found = spawnSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+    if (found) return found;
+    if (process.env.CI === "true")
+      assert.fail(`${name} is required in CI (Debian package ${pkg}, see .ci/run)`);
+    ctx.test!.title += ` (skipped: ${name} not installed; apt-get install ${pkg})`;
+    ctx.skip();
+  }
+
+  it("the rendered user-data passes `cloud-init schema`", function () {
+    const cloudInit = tool(this, "cloud-init", "cloud-init");
+    const check = (text: string) => {
+      const file = path.join(dir, `user-data-${Math.random().toString(36).slice(2)}.yaml`);
+      fs.writeFileSync(file, text);
+      return spawnSync(cloudInit, ["schema", "-c", file], { encoding: "utf8", timeout: 60_000 });
+    };
+    const r = check(userDataOf(e));
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Valid cloud-config/);
+    // Positive control: a broken cloud-config is refused.
+    assert.notEqual(check("#cloud-config\nwrite_files: 3\n").status, 0);
+  });
+
+  it("both units pass `systemd-analyze verify` as cloud-init installs them (with the start script in place)", function () {
+    const analyze = tool(this, "systemd-analyze", "systemd");
+    // A root with the host's unit library (for the targets the units name), the installed files and the
+    // binaries they run, so "not executable" and unknown-key findings are real.
+    const root = path.join(dir, "root");
+    fs.mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
+    fs.cpSync("/lib/systemd/system", path.join(root, "usr/lib/systemd/system"), { recursive: true });
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    fs.copyFileSync("/bin/true", path.join(root, "bin/true"));
+    const files = cloudConfig(userDataOf(e)).write_files;
+    for (const f of files) {
+      const target = path.join(root, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+    }
+    const units = files.map((f) => f.path).filter((p) => p.endsWith(".service"));
+    assert.deepEqual(units, [
+      "/etc/systemd/system/ferry-app.service",
+      "/etc/systemd/system/ferry-park.service",
+    ]);
+    const verify = () =>
+      spawnSync(analyze, ["verify", `--root=${root}`, ...units], { encoding: "utf8", timeout: 60_000 });
+    const r = verify();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), "", "no warnings either");
+    // Positive control: a misspelt key is reported.
+    const park = path.join(root, units[1]);
+    fs.writeFileSync(park, fs.readFileSync(park, "utf8").replace("TimeoutStopSec=", "TimeoutStopSecs="));
+    assert.match(verify().stderr, /Unknown key 'TimeoutStopSecs'/);
   });
 });
 
