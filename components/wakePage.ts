@@ -1,4 +1,4 @@
-// The demo's wake page (issue 8, seed 000 §2 "phase 2"): a constant public URL where a visitor sees whether the
+// The demo's wake page: a constant public URL where a visitor sees whether the
 // normally-stopped demo runs, may start it (with a passcode, if one is set), watches it boot and is sent on
 // once the instance reports "ready". A Lambda function URL: nothing is billed while nobody visits (no load
 // balancer, no API Gateway), and the URL stays the same for the life of the stack.

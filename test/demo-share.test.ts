@@ -1,4 +1,4 @@
-// Issue 8, "Sharing the demo": HTTPS on the constant name (Caddy + Let's Encrypt on the instance), the wake page
+// Sharing the demo: HTTPS on the constant name (Caddy + Let's Encrypt on the instance), the wake page
 // (a Lambda function URL that starts the stopped demo) and no dangling DNS (the record is parked at shutdown).
 // The real program evaluated with Pulumi.demo.yaml and variants, under mocks.
 import * as assert from "node:assert/strict";
@@ -59,7 +59,7 @@ const wakeChildren = (e: Evaluation, type: string) => {
   return e.resources.filter((r) => r.type === type && r.parent === wake.urn);
 };
 
-describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
+describe("sharing the demo: Pulumi.demo.yaml", () => {
   let e: Evaluation;
   before(async () => {
     e = await evaluateStack("demo");
