@@ -151,7 +151,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       stack: "demo",
       merge: { "ferry:app": { env: { BIG: noise(24000) } } },
       message:
-        'Invalid stack config in Pulumi.demo.yaml: ferry:app.env: got "26346 bytes of user-data after gzip", expected at most 16384 bytes (EC2\'s user-data limit): move long values to app.secrets (read at start, not carried in user-data) or into the image',
+        'Invalid stack config in Pulumi.demo.yaml: ferry:app.env: got "27297 bytes of user-data after gzip", expected at most 16384 bytes (EC2\'s user-data limit): move long values to app.secrets (read at start, not carried in user-data) or into the image',
     },
     {
       title: "a bucket name formatted as an IP address",

@@ -18,12 +18,13 @@ function rawFor(c: Pick<BadCase, "stack" | "set" | "remove" | "merge">): Record<
   return raw;
 }
 
-function parse(raw: Record<string, string>, stack = "demo"): FerryConfig {
+function parse(raw: Record<string, string>, stack = "demo", secret: readonly string[] = []): FerryConfig {
   return parseConfig(raw, {
     project: "ferry",
     stack,
     projectRoot: ROOT,
     readSecret: (key) => pulumi.secret(`value-of-${key}`),
+    isSecret: (key) => secret.includes(key),
   });
 }
 
@@ -33,7 +34,7 @@ describe("config validation: bad values stop the preview with one exact message"
   for (const c of BAD_CASES) {
     it(`${c.stack}: ${c.title}`, () => {
       assert.throws(
-        () => parse(rawFor(c), c.stack),
+        () => parse(rawFor(c), c.stack, c.secret),
         (e: unknown) => {
           assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
           assert.strictEqual(e.message, c.message);

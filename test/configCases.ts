@@ -8,6 +8,8 @@ export interface BadCase {
   readonly set?: Record<string, unknown>;
   readonly remove?: readonly string[];
   readonly merge?: Record<string, Record<string, unknown>>;
+  /** Keys set as secrets (`pulumi config set --secret`). */
+  readonly secret?: readonly string[];
   readonly message: string;
 }
 
@@ -438,6 +440,7 @@ export const BAD_CASES: BadCase[] = [
     title: "wake passcode shorter than the minimum (the value is never shown)",
     stack: "demo",
     set: { "ferry:wakePasscode": "1234" },
+    secret: ["ferry:wakePasscode"],
     merge: { "ferry:demo": { wake: { passcode: { fromConfig: "wakePasscode" } } } },
     message:
       "Invalid stack config: ferry:wakePasscode: got a secret value (not shown), expected a passcode of at least 8 characters (ferry:demo.wake.passcode)",

@@ -103,7 +103,7 @@ describe("npm run plan", () => {
     assert.match(out, /^ {2}item +confidence +\[1\] +\[2\] +\[3\]$/m);
     assert.match(
       out,
-      /^ {2}EC2 t3\.medium \(instance hours\) +weak +\$0\.00 +\$1\.92 +\$4\.32\n {6}\$0\.048 per hour × 0 h \/ 40 h \/ 90 h$/m,
+      /^ {2}EC2 t3\.medium \(instance hours\) +third-party +\$0\.00 +\$1\.92 +\$4\.32\n {6}\$0\.048 per hour × 0 h \/ 40 h \/ 90 h$/m,
     );
     assert.match(
       out,

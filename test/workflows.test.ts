@@ -553,7 +553,7 @@ describe("GitHub workflows (C1, C3, C4)", () => {
       const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
         scripts: Record<string, string>;
       };
-      assert.equal(pkg.scripts["ci:verify"], "ts-node --transpile-only scripts/ci/verify-github.ts");
+      assert.equal(pkg.scripts["ci:verify"], "ts-node --swc scripts/ci/verify-github.ts");
     });
   });
 
