@@ -642,11 +642,12 @@ function priceServices(c: Accumulator): void {
     });
     if (c.scenarios.some((s) => spot(s) > 0)) {
       const discount = c.price("fargate:spot-discount");
-      const cpuPrice = c.price("fargate:x86-vcpu");
-      const memPrice = c.price("fargate:x86-gb");
-      if (arm) c.skip(svc, "Fargate Spot runs x86 only: an ARM64 task on FARGATE_SPOT is not placed");
-      else if (!discount || !cpuPrice || !memPrice)
-        c.skip(svc, `Fargate Spot: no Fargate x86 or Spot discount price for ${c.region} in the table`);
+      // FARGATE_SPOT places ARM64 tasks on platform 1.4.0+ (ECS API reference, CapacityProviderStrategyItem);
+      // the table's discount is applied to the ARM rate as to the x86 one.
+      const cpuPrice = c.price(`fargate:${arch}-vcpu`);
+      const memPrice = c.price(`fargate:${arch}-gb`);
+      if (!discount || !cpuPrice || !memPrice)
+        c.skip(svc, `Fargate Spot: no Fargate ${arch} or Spot discount price for ${c.region} in the table`);
       else {
         c.add(
           {
