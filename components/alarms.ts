@@ -14,10 +14,10 @@ export interface ServiceAlarmsArgs {
   readonly serviceName: pulumi.Input<string>;
   /** Address subscribed to the topic (AWS e-mails a confirmation link first). @default no subscription */
   readonly email?: string;
-  /** Target 5xx as % of requests that raises the error-rate alarm. @default 5 */
-  readonly errorRatePercent?: number;
-  /** Average target response time, seconds, that raises the latency alarm. @default 5 */
-  readonly latencySeconds?: number;
+  /** Target 5xx as % of requests that raises the error-rate alarm (`ferry:fargate.alarms`). */
+  readonly errorRatePercent: number;
+  /** Average target response time, seconds, that raises the latency alarm (`ferry:fargate.alarms`). */
+  readonly latencySeconds: number;
   /** Average task CPU / memory % that raises the utilization alarms. @default 85 */
   readonly utilizationPercent?: number;
 }
@@ -74,7 +74,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
       `${name}-latency`,
       {
         name: `${p}-latency`,
-        alarmDescription: `Average target response time above ${args.latencySeconds ?? 5} s.`,
+        alarmDescription: `Average target response time above ${args.latencySeconds} s.`,
         namespace: "AWS/ApplicationELB",
         metricName: "TargetResponseTime",
         dimensions: lbDims,
@@ -83,7 +83,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
         comparisonOperator: "GreaterThanThreshold",
-        threshold: args.latencySeconds ?? 5,
+        threshold: args.latencySeconds,
         // No requests, no latency to complain about.
         treatMissingData: "notBreaching",
         ...actions,
@@ -96,7 +96,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
       {
         name: `${p}-target-5xx-rate`,
         alarmDescription:
-          `The app answers more than ${args.errorRatePercent ?? 5} % of requests with 5xx ` +
+          `The app answers more than ${args.errorRatePercent} % of requests with 5xx ` +
           `(judged from ${MIN_REQUESTS_FOR_ERROR_RATE} requests a minute).`,
         metricQueries: [
           {
@@ -132,7 +132,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
         comparisonOperator: "GreaterThanThreshold",
-        threshold: args.errorRatePercent ?? 5,
+        threshold: args.errorRatePercent,
         treatMissingData: "notBreaching",
         ...actions,
       },

@@ -2,14 +2,15 @@
 // the stack's region. Entirely optional: stacks without a `ferry:dns` block never create this component.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config/errors";
 
 export interface DnsArgs {
   /** Domain of an existing public Route 53 hosted zone in this account, e.g. "example.com". */
   readonly domain: string;
   /** Fully qualified name the app answers on, inside that zone. */
   readonly fqdn: string;
-  /** Issue a DNS-validated ACM certificate for `fqdn`. @default false */
-  readonly certificate?: boolean;
+  /** Issue a DNS-validated ACM certificate for `fqdn` (the Fargate ALB terminates TLS with it). */
+  readonly certificate: boolean;
   /** How long `pulumi up` waits for ACM to validate the certificate. @default "45m" */
   readonly validationTimeout?: string;
 }
@@ -29,7 +30,11 @@ export class Dns extends pulumi.ComponentResource {
   constructor(name: string, args: DnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:dns:Dns", name, {}, opts);
     if (!(args.fqdn === args.domain || args.fqdn.endsWith(`.${args.domain}`)))
-      throw new Error(`dns: record "${args.fqdn}" is not inside the zone "${args.domain}"`);
+      throw ConfigError.of({
+        key: "ferry:dns.record",
+        value: args.fqdn,
+        expected: `a name inside the zone "${args.domain}"`,
+      });
     this.fqdn = args.fqdn;
 
     const zone = aws.route53.getZoneOutput({ name: args.domain, privateZone: false }, { parent: this });

@@ -7,7 +7,7 @@ import type { ContainerProbe } from "../config/fargate";
 import { ServiceAlarms } from "./alarms";
 import { DataBucket, readWriteStatements } from "./dataBucket";
 import { ecrPullStatements } from "./image";
-import { NAME_LIMITS, awsSafe, physicalName, shortHash } from "./names";
+import { fargateNames, type FargateNames } from "./fargateNames";
 import { Network, type NetworkArgs } from "./network";
 
 /** Where the app's secrets come from; the shared AppSecrets component satisfies this. */
@@ -35,57 +35,51 @@ export interface FargateServiceArgs {
     readonly name: string;
     readonly port: number;
     readonly healthPath: string;
-    /** Plain environment variables. @default {} */
-    readonly env?: Readonly<Record<string, string>>;
-    /** Task CPU units. @default 512 */
-    readonly cpu?: number;
-    /** Task memory, MiB. @default 1024 */
-    readonly memory?: number;
+    /** Plain environment variables. */
+    readonly env: Readonly<Record<string, string>>;
+    /** Task CPU units. */
+    readonly cpu: number;
+    /** Task memory, MiB. */
+    readonly memory: number;
   };
   readonly image: {
     /** Immutable `repo@sha256:…` reference: a new digest means a new task definition revision. */
     readonly ref: pulumi.Input<string>;
     /** ECR repository the execution role may pull from. @default none (a public image needs no grant) */
     readonly ecrRepositoryArn?: pulumi.Input<string>;
-    /** @default "X86_64" */
-    readonly cpuArchitecture?: "X86_64" | "ARM64";
+    readonly cpuArchitecture: "X86_64" | "ARM64";
   };
-  /** Secrets injected by ECS as environment variables. @default none */
-  readonly secrets?: SecretSource;
-  /** New VPC (cidr, azCount) or an existing one (vpcId, subnetIds). @default a new 10.0.0.0/16 over 2 AZs */
-  readonly network?: NetworkArgs;
-  /** @default "<app.name>-cluster" */
+  /** Secrets injected by ECS as environment variables. */
+  readonly secrets: SecretSource;
+  /** New VPC (cidr, azCount) or an existing one (vpcId, subnetIds). */
+  readonly network: NetworkArgs;
+  /** Overrides the cluster name. @default fargateNames(): "<app.name>-cluster" */
   readonly clusterName?: string;
-  /** Tasks at creation; auto-scaling owns the count afterwards. @default 2 */
-  readonly desiredCount?: number;
-  /** @default 2 */
-  readonly minCount?: number;
-  /** @default 10 */
-  readonly maxCount?: number;
-  /** Target average CPU %. @default 70 */
-  readonly cpuTarget?: number;
-  /** @default 60 */
-  readonly scaleOutCooldown?: number;
-  /** @default 300 */
-  readonly scaleInCooldown?: number;
-  /** @default { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 } */
-  readonly capacity?: CapacitySplit;
-  /** Seconds the service ignores failing ALB health checks of a new task. @default 60 */
-  readonly healthCheckGraceSeconds?: number;
-  /** How long `pulumi up` waits for a deployment to reach steady state. @default 20 */
-  readonly deployTimeoutMinutes?: number;
-  /** Container Insights mode of the cluster. @default "enabled" */
-  readonly containerInsights?: "enabled" | "enhanced" | "disabled";
-  /** ECS Exec (`aws ecs execute-command`). @default false */
-  readonly ecsExec?: boolean;
-  /** @default topic without subscription, 5 % error rate, 5 s latency */
-  readonly alarms?: {
+  /** Tasks at creation; auto-scaling owns the count afterwards. */
+  readonly desiredCount: number;
+  readonly minCount: number;
+  readonly maxCount: number;
+  /** Target average CPU %. */
+  readonly cpuTarget: number;
+  readonly scaleOutCooldown: number;
+  readonly scaleInCooldown: number;
+  readonly capacity: CapacitySplit;
+  /** Seconds the service ignores failing ALB health checks of a new task. */
+  readonly healthCheckGraceSeconds: number;
+  /** How long `pulumi up` waits for a deployment to reach steady state. */
+  readonly deployTimeoutMinutes: number;
+  /** Container Insights mode of the cluster. */
+  readonly containerInsights: "enabled" | "enhanced" | "disabled";
+  /** ECS Exec (`aws ecs execute-command`). */
+  readonly ecsExec: boolean;
+  /** The alarm topic always exists; `email` (optional) subscribes an address to it. */
+  readonly alarms: {
     readonly email?: string;
-    readonly errorRatePercent?: number;
-    readonly latencySeconds?: number;
+    readonly errorRatePercent: number;
+    readonly latencySeconds: number;
   };
-  /** Task egress beyond HTTPS to anywhere. @default [] */
-  readonly extraEgress?: ReadonlyArray<{
+  /** Task egress beyond HTTPS to anywhere. */
+  readonly extraEgress: ReadonlyArray<{
     readonly port: number;
     readonly cidr: string;
     readonly description?: string;
@@ -94,47 +88,21 @@ export interface FargateServiceArgs {
   readonly https?: { readonly certificateArn: pulumi.Input<string>; readonly fqdn: string };
   /** S3 bucket for the app's data; its name reaches the app as `envVar`. @default none */
   readonly dataBucket?: { readonly name?: string; readonly envVar: string };
-  /** @default "/ecs/<app.name>" */
+  /** Overrides the log group name. @default fargateNames(): "/ecs/<app.name>" */
   readonly logGroupName?: string;
-  /** @default 7 */
-  readonly logRetentionDays?: number;
-  /** @default { probe: "python", startPeriodSeconds: 30 } */
-  readonly containerHealthCheck?: { readonly probe: ContainerProbe; readonly startPeriodSeconds: number };
-  /** @default false */
-  readonly readonlyRootFilesystem?: boolean;
-  /** ALB cookie stickiness (Streamlit keeps each session in one task's memory). @default false */
-  readonly stickySessions?: boolean;
+  readonly logRetentionDays: number;
+  readonly containerHealthCheck: { readonly probe: ContainerProbe; readonly startPeriodSeconds: number };
+  readonly readonlyRootFilesystem: boolean;
+  /** ALB cookie stickiness (Streamlit keeps each session in one task's memory). */
+  readonly stickySessions: boolean;
   /** Env var that receives the public URL. @default none */
   readonly appUrlEnvVar?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Pure helpers: names, policy documents, the container definition. Tests call them directly.
+// Pure helpers: policy documents, the container definition. Tests call them directly. Names: fargateNames.ts.
 
-/** ALB name: ≤ 32, letters/digits/hyphens, and never starting with "internal-" (AWS reserves it). */
-export function loadBalancerName(prefix: string): string {
-  const safe = awsSafe(prefix);
-  return physicalName(safe.startsWith("internal-") ? `lb-${safe}` : safe, "alb", NAME_LIMITS.loadBalancer);
-}
-
-/**
- * Target group name: ≤ 32 and carrying a hash of the inputs that force a replacement (port, protocol, target
- * type, VPC). A changed input gives a new name, so Pulumi can create the new group, move the listener and
- * the service over, and only then delete the old one (a fixed name would collide with itself).
- */
-export function targetGroupName(
-  prefix: string,
-  key: { port: number; protocol: string; targetType: string; vpcId: string },
-): string {
-  const hash = shortHash(`${key.port}/${key.protocol}/${key.targetType}/${key.vpcId}`);
-  return physicalName(awsSafe(prefix), `tg-${hash}`, NAME_LIMITS.targetGroup);
-}
-
-/** Security group name prefix (AWS rejects group names that start with "sg-"). */
-export function securityGroupNamePrefix(prefix: string, role: string): string {
-  const safe = awsSafe(prefix);
-  return `${safe.startsWith("sg-") ? `app-${safe}` : safe}-${role}-`;
-}
+export { loadBalancerName, securityGroupNamePrefix, targetGroupName } from "./fargateNames";
 
 /** FARGATE keeps `onDemandBase` tasks; the rest are split by weight. Spot is omitted at weight 0. */
 export function capacityStrategy(
@@ -312,15 +280,20 @@ export class FargateService extends pulumi.ComponentResource {
 
   private readonly name: string;
   private readonly args: FargateServiceArgs;
-  private readonly safe: string;
+  private readonly names: FargateNames;
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:fargate:FargateService", name, {}, opts);
     this.name = name;
     this.args = args;
-    this.safe = awsSafe(args.prefix);
+    this.names = fargateNames({
+      prefix: args.prefix,
+      appName: args.app.name,
+      clusterName: args.clusterName,
+      logGroupName: args.logGroupName,
+    });
 
-    const network = new Network(`${name}-net`, args.network ?? {}, { parent: this });
+    const network = new Network(`${name}-net`, args.network, { parent: this });
     const bucket = this.createDataBucket();
     const logs = this.createLogGroup();
     const { albSg, taskSg } = this.createSecurityGroups(network.vpcId);
@@ -332,18 +305,18 @@ export class FargateService extends pulumi.ComponentResource {
     const { executionRole, executionPolicies, taskRole } = this.createRoles(logs, bucket);
     const taskDefinition = this.createTaskDefinition(logs, executionRole, taskRole, bucket, url);
 
-    const serviceName = physicalName(this.safe, "", 255);
+    const serviceName = this.names.service;
     const alarms = new ServiceAlarms(
       `${name}-alarms`,
       {
-        namePrefix: this.safe,
+        namePrefix: this.names.alarmPrefix,
         loadBalancerArnSuffix: alb.arnSuffix,
         targetGroupArnSuffix: targetGroup.arnSuffix,
         clusterName: cluster.name,
         serviceName,
-        email: args.alarms?.email,
-        errorRatePercent: args.alarms?.errorRatePercent,
-        latencySeconds: args.alarms?.latencySeconds,
+        email: args.alarms.email,
+        errorRatePercent: args.alarms.errorRatePercent,
+        latencySeconds: args.alarms.latencySeconds,
       },
       { parent: this },
     );
@@ -389,8 +362,7 @@ export class FargateService extends pulumi.ComponentResource {
     if (!spec) return undefined;
     return new DataBucket(
       `${this.name}-data`,
-      // S3 adds 26 characters to a prefix; 37 is its limit.
-      { bucketName: spec.name, namePrefix: `${physicalName(this.safe, "data", 36)}-` },
+      { bucketName: spec.name, namePrefix: this.names.dataBucketPrefix },
       { parent: this },
     );
   }
@@ -399,8 +371,8 @@ export class FargateService extends pulumi.ComponentResource {
     return new aws.cloudwatch.LogGroup(
       `${this.name}-logs`,
       {
-        name: this.args.logGroupName ?? `/ecs/${this.args.app.name}`,
-        retentionInDays: this.args.logRetentionDays ?? 7,
+        name: this.names.logGroup,
+        retentionInDays: this.args.logRetentionDays,
       },
       { parent: this },
     );
@@ -414,7 +386,7 @@ export class FargateService extends pulumi.ComponentResource {
     const albSg = new aws.ec2.SecurityGroup(
       `${this.name}-alb-sg`,
       {
-        namePrefix: securityGroupNamePrefix(this.args.prefix, "alb"),
+        namePrefix: this.names.securityGroupPrefix("alb"),
         description: `Load balancer of ${this.args.prefix}: HTTP(S) from anywhere, out to the tasks only`,
         vpcId,
       },
@@ -423,7 +395,7 @@ export class FargateService extends pulumi.ComponentResource {
     const taskSg = new aws.ec2.SecurityGroup(
       `${this.name}-task-sg`,
       {
-        namePrefix: securityGroupNamePrefix(this.args.prefix, "tasks"),
+        namePrefix: this.names.securityGroupPrefix("tasks"),
         description: `Tasks of ${this.args.prefix}: app port from the load balancer only, out to HTTPS`,
         vpcId,
       },
@@ -481,7 +453,7 @@ export class FargateService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    (this.args.extraEgress ?? []).forEach(
+    this.args.extraEgress.forEach(
       (rule, i) =>
         new aws.vpc.SecurityGroupEgressRule(
           `${this.name}-tasks-out-${i}`,
@@ -505,7 +477,7 @@ export class FargateService extends pulumi.ComponentResource {
     const alb = new aws.lb.LoadBalancer(
       `${this.name}-alb`,
       {
-        name: loadBalancerName(this.args.prefix),
+        name: this.names.loadBalancer,
         loadBalancerType: "application",
         internal: false,
         subnets: network.publicSubnetIds,
@@ -519,7 +491,7 @@ export class FargateService extends pulumi.ComponentResource {
       `${this.name}-tg`,
       {
         name: network.vpcId.apply((vpcId) =>
-          targetGroupName(this.args.prefix, { port, protocol: "HTTP", targetType: "ip", vpcId }),
+          this.names.targetGroup({ port, protocol: "HTTP", targetType: "ip", vpcId }),
         ),
         // awsvpc tasks register by IP address.
         targetType: "ip",
@@ -593,8 +565,8 @@ export class FargateService extends pulumi.ComponentResource {
     const cluster = new aws.ecs.Cluster(
       `${this.name}-cluster`,
       {
-        name: this.args.clusterName ?? `${this.args.app.name}-cluster`,
-        settings: [{ name: "containerInsights", value: this.args.containerInsights ?? "enabled" }],
+        name: this.names.cluster,
+        settings: [{ name: "containerInsights", value: this.args.containerInsights }],
       },
       { parent: this },
     );
@@ -611,7 +583,7 @@ export class FargateService extends pulumi.ComponentResource {
   }
 
   private capacity(): CapacitySplit {
-    return this.args.capacity ?? { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 };
+    return this.args.capacity;
   }
 
   /** P4. */
@@ -622,7 +594,7 @@ export class FargateService extends pulumi.ComponentResource {
     const executionRole = new aws.iam.Role(
       `${this.name}-exec`,
       {
-        name: physicalName(this.safe, "exec", NAME_LIMITS.iamRole),
+        name: this.names.executionRole,
         description: `ECS agent for ${this.args.prefix}: pulls the image, writes logs, reads the secrets`,
         assumeRolePolicy: trust,
       },
@@ -643,19 +615,19 @@ export class FargateService extends pulumi.ComponentResource {
         { parent: this },
       ),
     ];
-    const secretsPolicy = this.args.secrets?.grantRead(`${this.name}-exec-secrets`, executionRole);
+    const secretsPolicy = this.args.secrets.grantRead(`${this.name}-exec-secrets`, executionRole);
     if (secretsPolicy) executionPolicies.push(secretsPolicy);
 
     const taskRole = new aws.iam.Role(
       `${this.name}-task`,
       {
-        name: physicalName(this.safe, "task", NAME_LIMITS.iamRole),
+        name: this.names.taskRole,
         description: `The app's own AWS identity in ${this.args.prefix}`,
         assumeRolePolicy: trust,
       },
       { parent: this },
     );
-    const ecsExec = this.args.ecsExec ?? false;
+    const ecsExec = this.args.ecsExec;
     if (bucket || ecsExec)
       new aws.iam.RolePolicy(
         `${this.name}-task-policy`,
@@ -679,24 +651,24 @@ export class FargateService extends pulumi.ComponentResource {
     url: pulumi.Output<string>,
   ): aws.ecs.TaskDefinition {
     const { app } = this.args;
-    const environment: Record<string, pulumi.Input<string>> = { ...(app.env ?? {}) };
+    const environment: Record<string, pulumi.Input<string>> = { ...app.env };
     if (bucket && this.args.dataBucket) environment[this.args.dataBucket.envVar] = bucket.bucketName;
     if (this.args.appUrlEnvVar) environment[this.args.appUrlEnvVar] = url;
-    const probe = this.args.containerHealthCheck ?? { probe: "python", startPeriodSeconds: 30 };
+    const probe = this.args.containerHealthCheck;
     const command = healthCheckCommand(probe.probe, app.port, app.healthPath);
-    const readonlyRoot = this.args.readonlyRootFilesystem ?? false;
+    const readonlyRoot = this.args.readonlyRootFilesystem;
 
     return new aws.ecs.TaskDefinition(
       `${this.name}-taskdef`,
       {
-        family: physicalName(this.safe, "", 255),
+        family: this.names.taskFamily,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
-        cpu: String(app.cpu ?? 512),
-        memory: String(app.memory ?? 1024),
+        cpu: String(app.cpu),
+        memory: String(app.memory),
         runtimePlatform: {
           operatingSystemFamily: "LINUX",
-          cpuArchitecture: this.args.image.cpuArchitecture ?? "X86_64",
+          cpuArchitecture: this.args.image.cpuArchitecture,
         },
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
@@ -710,12 +682,12 @@ export class FargateService extends pulumi.ComponentResource {
             image: this.args.image.ref,
             port: app.port,
             environment,
-            secrets: this.args.secrets?.entries ?? [],
+            secrets: this.args.secrets.entries,
             healthCheck: command && { command, startPeriodSeconds: probe.startPeriodSeconds },
             logGroupName: logs.name,
             region: this.args.region,
             readonlyRootFilesystem: readonlyRoot,
-            ecsExec: this.args.ecsExec ?? false,
+            ecsExec: this.args.ecsExec,
           }),
         ]),
       },
@@ -734,7 +706,7 @@ export class FargateService extends pulumi.ComponentResource {
     deploymentAlarmNames: pulumi.Output<string>[];
     dependsOn: pulumi.Resource[];
   }): aws.ecs.Service {
-    const timeout = `${this.args.deployTimeoutMinutes ?? 20}m`;
+    const timeout = `${this.args.deployTimeoutMinutes}m`;
     return new aws.ecs.Service(
       `${this.name}-service`,
       {
@@ -742,7 +714,7 @@ export class FargateService extends pulumi.ComponentResource {
         cluster: a.cluster.arn,
         // The ARN includes the revision: a new image digest → a new revision → a rolling deployment.
         taskDefinition: a.taskDefinition.arn,
-        desiredCount: this.args.desiredCount ?? 2,
+        desiredCount: this.args.desiredCount,
         // Not launchType: the two are mutually exclusive, and the strategy is what puts tasks on Spot.
         capacityProviderStrategies: capacityStrategy(this.capacity()),
         platformVersion: "LATEST",
@@ -753,7 +725,7 @@ export class FargateService extends pulumi.ComponentResource {
         deploymentCircuitBreaker: { enable: true, rollback: true },
         // Also roll back when the error-rate or latency alarm fires during the deployment.
         alarms: { alarmNames: a.deploymentAlarmNames, enable: true, rollback: true },
-        healthCheckGracePeriodSeconds: this.args.healthCheckGraceSeconds ?? 60,
+        healthCheckGracePeriodSeconds: this.args.healthCheckGraceSeconds,
         networkConfiguration: {
           subnets: a.subnetIds,
           securityGroups: [a.taskSg.id],
@@ -767,7 +739,7 @@ export class FargateService extends pulumi.ComponentResource {
             containerPort: this.args.app.port,
           },
         ],
-        enableExecuteCommand: this.args.ecsExec ?? false,
+        enableExecuteCommand: this.args.ecsExec,
         enableEcsManagedTags: true,
         propagateTags: "SERVICE",
         // `pulumi up` returns only when the new tasks are healthy (or fails when the circuit breaker trips).
@@ -791,24 +763,24 @@ export class FargateService extends pulumi.ComponentResource {
         serviceNamespace: "ecs",
         scalableDimension: "ecs:service:DesiredCount",
         resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
-        minCapacity: this.args.minCount ?? 2,
-        maxCapacity: this.args.maxCount ?? 10,
+        minCapacity: this.args.minCount,
+        maxCapacity: this.args.maxCount,
       },
       { parent: this },
     );
     new aws.appautoscaling.Policy(
       `${this.name}-cpu-tracking`,
       {
-        name: `${this.safe}-cpu-target`,
+        name: this.names.scalingPolicy,
         policyType: "TargetTrackingScaling",
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
         resourceId: target.resourceId,
         targetTrackingScalingPolicyConfiguration: {
           predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-          targetValue: this.args.cpuTarget ?? 70,
-          scaleOutCooldown: this.args.scaleOutCooldown ?? 60,
-          scaleInCooldown: this.args.scaleInCooldown ?? 300,
+          targetValue: this.args.cpuTarget,
+          scaleOutCooldown: this.args.scaleOutCooldown,
+          scaleInCooldown: this.args.scaleInCooldown,
         },
       },
       { parent: this },

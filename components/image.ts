@@ -9,8 +9,8 @@ import type { ImageConfig } from "../config";
 export interface AppImageArgs {
   /** ECR repository name, e.g. "ragstream-web". */
   readonly repositoryName: string;
-  /** Images the lifecycle policy keeps. @default 10 */
-  readonly keepImages?: number;
+  /** Images the lifecycle policy keeps (`ferry:registry.keepImages`). */
+  readonly keepImages: number;
   /** Build settings, or an existing image to deploy instead of building. */
   readonly image: ImageConfig;
   /** Tag for this build besides "latest" (the git commit SHA; see sourceTag.ts). */
@@ -70,15 +70,42 @@ export function ecrPullStatements(repositoryArn: string) {
   ];
 }
 
+/** The parts of an ECR image reference "<acct>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag][@sha256:…]". */
+export interface EcrRef {
+  readonly registryId: string;
+  readonly region: string;
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * The one parser of ECR image references in the program: everything that needs the repository, registry or
+ * region of an image URI asks this function (or reads `AppImage.pullRepositoryArn`). Undefined for an image
+ * outside ECR.
+ */
+export function parseEcrRef(uri: string): EcrRef | undefined {
+  const m =
+    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(
+      uri,
+    );
+  return m ? { registryId: m[1], region: m[2], repository: m[3], tag: m[4], digest: m[5] } : undefined;
+}
+
 /** Splits "acct.dkr.ecr.region.amazonaws.com/repo:tag" into its parts; undefined when not an ECR tag reference. */
 export function parseEcrTagRef(
   uri: string,
 ): { registryId: string; region: string; repository: string; tag: string } | undefined {
-  const m =
-    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+):([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(
-      uri,
-    );
-  return m ? { registryId: m[1], region: m[2], repository: m[3], tag: m[4] } : undefined;
+  const ref = parseEcrRef(uri);
+  return ref?.tag !== undefined && ref.digest === undefined
+    ? { registryId: ref.registryId, region: ref.region, repository: ref.repository, tag: ref.tag }
+    : undefined;
+}
+
+/** ARN of the repository an ECR image reference names; undefined for an image outside ECR. */
+export function ecrRepositoryArn(uri: string): string | undefined {
+  const ref = parseEcrRef(uri);
+  return ref && `arn:aws:ecr:${ref.region}:${ref.registryId}:repository/${ref.repository}`;
 }
 
 export class AppImage extends pulumi.ComponentResource {
@@ -91,6 +118,11 @@ export class AppImage extends pulumi.ComponentResource {
   public readonly ref: pulumi.Output<string>;
   /** The source tag pushed besides "latest". */
   public readonly tag: string;
+  /**
+   * The ECR repository the deployed image is pulled from, for pull grants: this stack's repository for a
+   * built image, the repository an external ECR URI names, undefined for an image outside ECR (no grant).
+   */
+  public readonly pullRepositoryArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:registry:AppImage", name, {}, opts);
@@ -113,7 +145,7 @@ export class AppImage extends pulumi.ComponentResource {
     );
     new aws.ecr.LifecyclePolicy(
       `${name}-lifecycle`,
-      { repository: repo.name, policy: lifecyclePolicy(args.keepImages ?? 10) },
+      { repository: repo.name, policy: lifecyclePolicy(args.keepImages) },
       { parent: this },
     );
     this.repositoryUrl = repo.repositoryUrl;
@@ -124,10 +156,13 @@ export class AppImage extends pulumi.ComponentResource {
       const built = this.build(name, repo, args.image, args.sourceTag);
       this.digest = built.digest;
       this.ref = pulumi.interpolate`${repo.repositoryUrl}@${built.digest}`;
+      this.pullRepositoryArn = repo.arn;
     } else {
       const resolved = this.resolveExisting(args.image.uri);
       this.digest = resolved.digest;
       this.ref = resolved.ref;
+      const external = ecrRepositoryArn(args.image.uri);
+      this.pullRepositoryArn = external === undefined ? undefined : pulumi.output(external);
     }
 
     this.registerOutputs({ repositoryUrl: this.repositoryUrl, digest: this.digest, ref: this.ref });

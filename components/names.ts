@@ -7,6 +7,8 @@ export const NAME_LIMITS = {
   loadBalancer: 32,
   iamRole: 64,
   ecsCluster: 255,
+  ecsService: 255,
+  ecsTaskFamily: 255,
   logGroup: 512,
   ssmParameter: 1011,
   lambdaFunction: 64,

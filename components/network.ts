@@ -6,13 +6,14 @@
 // `pulumi preview` and to the tests, and no NAT gateway can appear by a changed default.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config/errors";
 
 export type NetworkArgs =
   | {
-      /** CIDR of the new VPC; one public subnet per AZ is cut from it. @default "10.0.0.0/16" */
-      readonly cidr?: string;
-      /** Availability Zones to spread over (an ALB needs two). @default 2 */
-      readonly azCount?: number;
+      /** CIDR of the new VPC (`ferry:fargate.vpcCidr`); one public subnet per AZ is cut from it. */
+      readonly cidr: string;
+      /** Availability Zones to spread over (`ferry:fargate.azCount`; an ALB needs two). */
+      readonly azCount: number;
     }
   | {
       /** Existing VPC. Its subnets must route 0.0.0.0/0 to an internet gateway (tasks get public IPs). */
@@ -31,7 +32,12 @@ export function subnetCidrs(vpcCidr: string, count: number): string[] {
   const bits = Number(bitsText);
   const needed = Math.ceil(Math.log2(Math.max(count, 1)));
   const subnetBits = Math.max(bits + needed, Math.min(bits + 4, 24));
-  if (subnetBits > 28) throw new Error(`${vpcCidr} has no room for ${count} subnets of at least /28`);
+  if (subnetBits > 28)
+    throw ConfigError.of({
+      key: "ferry:fargate.vpcCidr",
+      value: vpcCidr,
+      expected: `a VPC CIDR with room for ${count} subnets of at least /28`,
+    });
   const base = address.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
   const size = 2 ** (32 - subnetBits);
   return Array.from({ length: count }, (_, i) => {
@@ -57,8 +63,7 @@ export class Network extends pulumi.ComponentResource {
       return;
     }
 
-    const cidr = args.cidr ?? "10.0.0.0/16";
-    const azCount = args.azCount ?? 2;
+    const { cidr, azCount } = args;
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
       // DNS hostnames/support: tasks resolve AWS endpoints (ECR, Secrets Manager) through the VPC resolver.
@@ -90,9 +95,11 @@ export class Network extends pulumi.ComponentResource {
     const subnets = subnetCidrs(cidr, azCount).map((subnetCidr, i) => {
       const az = zones.names.apply((names) => {
         if (names.length < azCount)
-          throw new Error(
-            `ferry:fargate.azCount is ${azCount}, but this region offers ${names.length} zones`,
-          );
+          throw ConfigError.of({
+            key: "ferry:fargate.azCount",
+            value: azCount,
+            expected: `at most ${names.length}, the Availability Zones this region offers`,
+          });
         return names[i];
       });
       const subnet = new aws.ec2.Subnet(

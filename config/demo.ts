@@ -1,6 +1,6 @@
 // `ferry:demo`: settings of the cheap EC2 demo topology (requirements D1–D10).
 import { z } from "zod";
-import { bool, cidr, email, int } from "./fields";
+import { bool, cidr, email, imageRef, int, secretConfigKey, ssmParameterName, subnetId } from "./fields";
 
 export const demoSchema = z.strictObject({
   /** EC2 instance type. A type whose family ends in "g" (t4g, m7g) is arm64 and needs image.platform linux/arm64. */
@@ -11,10 +11,7 @@ export const demoSchema = z.strictObject({
   /** Root volume size in GiB (gp3, encrypted). */
   rootVolumeGb: int(8, 1024, "a size in GiB: an integer").default(20),
   /** Subnet to launch in; default: a public subnet of the default VPC. */
-  subnetId: z
-    .string({ error: 'a subnet id such as "subnet-0123456789abcdef0"' })
-    .regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as "subnet-0123456789abcdef0"' })
-    .optional(),
+  subnetId: subnetId().optional(),
   /** Who may reach the app: its port (and 80 with openHttp), or 443 with HTTPS. */
   ingressCidrs: z
     .array(cidr(), { error: 'a list of IPv4 CIDRs such as ["0.0.0.0/0"]' })
@@ -54,13 +51,7 @@ export const demoSchema = z.strictObject({
   /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
   acmeStaging: bool().optional(),
   /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */
-  proxyImage: z
-    .string({ error: 'an image reference such as "public.ecr.aws/docker/library/caddy:2.10.2-alpine"' })
-    .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, {
-      error:
-        'an image reference with a tag or digest, such as "public.ecr.aws/docker/library/caddy:2.10.2-alpine"',
-    })
-    .optional(),
+  proxyImage: imageRef("public.ecr.aws/docker/library/caddy:2.10.2-alpine").optional(),
   /** Wake page: a constant public URL where visitors see the demo's state and may start it. Opt-in. */
   wake: z
     .strictObject({
@@ -72,19 +63,9 @@ export const demoSchema = z.strictObject({
       passcode: z
         .strictObject({
           /** A secret config key of this project (`pulumi config set --secret <key> <value>`). */
-          fromConfig: z
-            .string({ error: "the name of a secret config key in this project, such as wakePasscode" })
-            .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
-              error: "the name of a secret config key in this project, such as wakePasscode",
-            })
-            .optional(),
+          fromConfig: secretConfigKey("wakePasscode").optional(),
           /** An existing SSM SecureString parameter, by name. */
-          ssmParameter: z
-            .string({ error: 'an SSM parameter name starting with "/"' })
-            .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, {
-              error: 'an SSM parameter name such as "/demo/wake-passcode"',
-            })
-            .optional(),
+          ssmParameter: ssmParameterName("/demo/wake-passcode").optional(),
         })
         .superRefine((p, ctx) => {
           if ((p.fromConfig === undefined) === (p.ssmParameter === undefined))

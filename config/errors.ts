@@ -1,14 +1,51 @@
-// Turns schema issues into one message a person can act on: the key, the value given, what is expected.
+// The program's one user-facing error type, and the helpers that turn schema issues into messages a person
+// can act on: the file (when known), the key, the value given (never a secret's), what is expected.
 import type { z } from "zod";
 
+/** One problem with one config key. */
+export interface Problem {
+  /** Full config key path, e.g. "ferry:fargate.azCount". */
+  readonly key: string;
+  /** The value in force; omit when there is none to show. */
+  readonly value?: unknown;
+  /** The "expected ..." half: a description of a valid value. */
+  readonly expected: string;
+  /** The value is (or may be) secret: the message says so instead of echoing it. */
+  readonly secret?: boolean;
+}
+
+/** `<key>: got <value>, expected <what>`: the one shape of every problem line. */
+export function problemText(p: Problem): string {
+  const got = p.secret ? "a secret value (not shown)" : describeValue(p.value);
+  return `${p.key}: got ${got}, expected ${p.expected}`;
+}
+
+/**
+ * Raised for every mistake a person can fix in the stack config: by the config parser (all problems at
+ * once) and by components that find a config value unusable only once they run (e.g. more Availability
+ * Zones asked for than the region has). Anything else is a bug in the program and stays a plain Error.
+ */
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
+  public readonly problems: string[];
+  /** The stack file the problems are in (Pulumi.<stack>.yaml), when the raiser knows it. */
+  public readonly file?: string;
+
+  constructor(problems: ReadonlyArray<string | Problem>, options: { readonly file?: string } = {}) {
+    const lines = problems.map((p) => (typeof p === "string" ? p : problemText(p)));
+    const where = options.file ? ` in ${options.file}` : "";
     super(
-      problems.length === 1
-        ? `Invalid stack config: ${problems[0]}`
-        : `Invalid stack config (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      lines.length === 1
+        ? `Invalid stack config${where}: ${lines[0]}`
+        : `Invalid stack config${where} (${lines.length} problems):\n${lines.map((p) => `  - ${p}`).join("\n")}`,
     );
     this.name = "ConfigError";
+    this.problems = lines;
+    this.file = options.file;
+  }
+
+  /** One problem with one key. */
+  static of(problem: Problem, options: { readonly file?: string } = {}): ConfigError {
+    return new ConfigError([problem], options);
   }
 }
 

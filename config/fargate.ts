@@ -1,6 +1,6 @@
 // `ferry:fargate`: settings of the HA Fargate topology (requirements P1–P11).
 import { z } from "zod";
-import { bool, cidr, email, envName, int, port } from "./fields";
+import { bool, cidr, email, envName, int, port, subnetId } from "./fields";
 
 /** CPU units → allowed memory (MiB) for Fargate. AWS rejects any other pair. */
 export const FARGATE_SIZES: Record<number, number[]> = {
@@ -47,14 +47,7 @@ export const fargateSchema = z
       .string({ error: 'a VPC id such as "vpc-0123456789abcdef0"' })
       .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'a VPC id such as "vpc-0123456789abcdef0"' })
       .optional(),
-    subnetIds: z
-      .array(
-        z
-          .string({ error: 'a subnet id such as "subnet-0123456789abcdef0"' })
-          .regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as "subnet-0123456789abcdef0"' }),
-        { error: "a list of subnet ids" },
-      )
-      .optional(),
+    subnetIds: z.array(subnetId(), { error: "a list of subnet ids" }).optional(),
     /** CIDR of the VPC the program creates when `vpcId` is unset (/16 to /24; one public subnet per AZ). */
     vpcCidr: cidr().default("10.0.0.0/16"),
     /** Availability Zones for the new VPC's public subnets (an ALB needs two). */

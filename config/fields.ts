@@ -81,3 +81,55 @@ export const awsAccountId = () =>
   z.string({ error: 'a 12-digit AWS account id in quotes, such as "123456789012"' }).regex(/^\d{12}$/, {
     error: 'a 12-digit AWS account id in quotes, such as "123456789012"',
   });
+
+// ---- Names and references that several config blocks (and components checking their own Args) accept. ----
+// One definition each: a block that takes such a value uses the builder, code that checks a plain string uses
+// the exported pattern. The `example` argument only changes the example in the message.
+
+/** S3 bucket name rules (3-63 characters; no "xn--" prefix, no "..", letters/digits at both ends). */
+export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const s3BucketName = () =>
+  z.string({ error: "an S3 bucket name" }).regex(S3_BUCKET_NAME, {
+    error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
+  });
+
+/** A customer-managed KMS key, by key ARN (aliases cannot be granted kms:Decrypt on). */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
+
+export const kmsKeyArn = () =>
+  z.string({ error: "a KMS key ARN" }).regex(KMS_KEY_ARN, {
+    error: 'a KMS key ARN such as "arn:aws:kms:us-east-1:123456789012:key/<uuid>"',
+  });
+
+/** An SSM parameter name: absolute path, ≤ 1011 characters after the slash. */
+export const SSM_PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
+
+export const ssmParameterName = (example = "/app/prod/API_KEY") =>
+  z
+    .string({ error: 'an SSM parameter name starting with "/"' })
+    .regex(SSM_PARAMETER_NAME, { error: `an SSM parameter name such as "${example}"` });
+
+/** A config key of this project that holds a secret (`pulumi config set --secret <key> <value>`). */
+export const SECRET_CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+export const secretConfigKey = (example = "openaiApiKey") =>
+  z
+    .string({ error: `the name of a secret config key in this project, such as ${example}` })
+    .regex(SECRET_CONFIG_KEY, {
+      error: `the name of a secret config key in this project, such as ${example}`,
+    });
+
+/** A container image reference with a tag or a digest: "registry/repo:tag" or "registry/repo@sha256:<64 hex>". */
+export const IMAGE_REF =
+  /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/;
+
+export const imageRef = (example = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1") =>
+  z
+    .string({ error: `an image reference such as "${example}"` })
+    .regex(IMAGE_REF, { error: `an image reference with a tag or digest, such as "${example}"` });
+
+export const subnetId = () =>
+  z
+    .string({ error: 'a subnet id such as "subnet-0123456789abcdef0"' })
+    .regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as "subnet-0123456789abcdef0"' });

@@ -1,5 +1,16 @@
 // The whole stack config as one schema. Keys are the full Pulumi config keys ("ferry:app", "aws:region"),
 // so an issue's path is already the name a person types in `pulumi config set`.
+//
+// Where defaults live (one rule for every block and component):
+// - A setting a person can configure gets its default here, in the schema (`.default(...)`), and nowhere
+//   else. The component Arg it feeds is then required: components take already-defaulted values and carry
+//   no `?? default` of their own, so a default cannot drift between the schema, a component and the docs.
+// - A default that is derived from other settings (the cluster name from the app name, a physical name from
+//   the stack prefix) belongs to the one function that derives it (components/fargateNames.ts, names.ts);
+//   the config leaves the key optional and passes an override through.
+// - Only component options the config does not expose (e.g. `protect`, timeouts) keep a documented
+//   `@default` in the component's Args.
+// - Field formats (bucket names, ARNs, parameter names, image references) are defined once in fields.ts.
 import { z } from "zod";
 import { ciSchema } from "./ci";
 import { demoSchema } from "./demo";
@@ -9,7 +20,21 @@ import {
   fargateEnvIssues,
   fargateSchema,
 } from "./fargate";
-import { AWS_REGIONS, awsAccountId, bool, domain, envName, int, port, recordName } from "./fields";
+import {
+  AWS_REGIONS,
+  awsAccountId,
+  bool,
+  domain,
+  envName,
+  imageRef,
+  int,
+  kmsKeyArn,
+  port,
+  recordName,
+  s3BucketName,
+  secretConfigKey,
+  ssmParameterName,
+} from "./fields";
 
 export const TOPOLOGIES = ["ec2-demo", "fargate-ha"] as const;
 export type Topology = (typeof TOPOLOGIES)[number];
@@ -20,10 +45,7 @@ export const SECRET_LOOKING_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVAT
 const secretSourceSchema = z
   .strictObject({
     /** Existing SSM parameter (SecureString), by name ("/app/prod/KEY"). */
-    ssmParameter: z
-      .string({ error: 'an SSM parameter name starting with "/"' })
-      .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, { error: 'an SSM parameter name such as "/app/prod/API_KEY"' })
-      .optional(),
+    ssmParameter: ssmParameterName("/app/prod/API_KEY").optional(),
     /** Existing Secrets Manager secret, by name or full ARN. */
     secretsManager: z
       .string({ error: "a Secrets Manager secret name or ARN" })
@@ -32,19 +54,9 @@ const secretSourceSchema = z
       })
       .optional(),
     /** A secret stack config key in this project (`pulumi config set --secret <key> <value>`). */
-    fromConfig: z
-      .string({ error: "the name of a secret config key in this project, such as openaiApiKey" })
-      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
-        error: "the name of a secret config key in this project, such as openaiApiKey",
-      })
-      .optional(),
+    fromConfig: secretConfigKey("openaiApiKey").optional(),
     /** Customer-managed KMS key that encrypts the secret; readers get kms:Decrypt on it. */
-    kmsKeyArn: z
-      .string({ error: "a KMS key ARN" })
-      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
-        error: 'a KMS key ARN such as "arn:aws:kms:us-east-1:123456789012:key/<uuid>"',
-      })
-      .optional(),
+    kmsKeyArn: kmsKeyArn().optional(),
   })
   .superRefine((s, ctx) => {
     const set = [s.ssmParameter, s.secretsManager, s.fromConfig].filter((v) => v !== undefined).length;
@@ -89,12 +101,7 @@ const appSchema = z
     /** Optional S3 bucket for the app's data; its name reaches the app as `envVar`. */
     dataBucket: z
       .strictObject({
-        name: z
-          .string({ error: "an S3 bucket name" })
-          .regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-            error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
-          })
-          .optional(),
+        name: s3BucketName().optional(),
         envVar: z.string().regex(envName, { error: "an environment variable name" }).default("S3_BUCKET"),
       })
       .optional(),
@@ -127,13 +134,7 @@ const appSchema = z
 const imageSchema = z
   .strictObject({
     /** Use an image built elsewhere: "registry/repo:tag" or "registry/repo@sha256:<64 hex>". */
-    uri: z
-      .string({ error: 'an image reference such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"' })
-      .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, {
-        error:
-          'an image reference with a tag or digest, such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"',
-      })
-      .optional(),
+    uri: imageRef("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1").optional(),
     /** Build context, relative to the project root. @default "./app" */
     context: z.string({ error: "a directory relative to the project root" }).optional(),
     /** Dockerfile, relative to the context. @default "Dockerfile" */

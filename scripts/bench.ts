@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { withNatGateways } from "./plan/cost";
-import { ROOT, stackFiles } from "../test/support/harness";
+import { ROOT, stackFiles } from "./plan/engine";
 
 export type Mode = "type-checked" | "transpile-only";
 

@@ -4,13 +4,7 @@
 // same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
 import { budgetSchema } from "../config/schema";
-import {
-  evaluateStack,
-  stackFiles,
-  type Evaluation,
-  type Overrides,
-  type Recorded,
-} from "../test/support/harness";
+import { evaluateStack, stackFiles, type Evaluation, type Overrides, type Recorded } from "./plan/engine";
 import { estimate, type Estimate } from "./plan/cost";
 import { estimateText, planMarkdown } from "./plan/markdown";
 import { diagram } from "./plan/mermaid";

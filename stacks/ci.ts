@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
-import { awsSafe, physicalName } from "../components/names";
+import { fargateNames } from "../components/fargateNames";
 import { wakeFunctionName } from "../components/wakePage";
 import type { Shared } from "./shared";
 
@@ -11,6 +11,15 @@ import type { Shared } from "./shared";
 export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "hostedZoneArn"> {
   const ci = cfg.ci;
   const fargate = cfg.topology === "fargate-ha" ? cfg.fargate : undefined;
+  // The very names components/fargateService.ts gives its resources (one naming function for both).
+  const names =
+    fargate &&
+    fargateNames({
+      prefix,
+      appName: cfg.app.name,
+      clusterName: fargate.clusterName,
+      logGroupName: fargate.logGroupName,
+    });
   return {
     region: cfg.aws.region,
     prefix,
@@ -18,14 +27,12 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "ho
     tags: { app: cfg.tags.app, stack: cfg.tags.stack },
     topology: cfg.topology,
     repositoryName: cfg.registry.name,
-    // components/fargateService.ts: the cluster and log group default to names from the app.
-    clusterName: fargate ? (fargate.clusterName ?? `${cfg.app.name}-cluster`) : undefined,
-    logGroupName: fargate ? (fargate.logGroupName ?? `/ecs/${cfg.app.name}`) : undefined,
+    clusterName: names?.cluster,
+    logGroupName: names?.logGroup,
     wakeFunctionName: cfg.topology === "ec2-demo" && cfg.demo?.wake ? wakeFunctionName(prefix) : undefined,
-    // components/fargateService.ts names a generated bucket "<prefix>-data-…".
     dataBucket:
-      fargate && cfg.app.dataBucket
-        ? { name: cfg.app.dataBucket.name, namePrefix: `${physicalName(awsSafe(prefix), "data", 36)}-` }
+      names && cfg.app.dataBucket
+        ? { name: cfg.app.dataBucket.name, namePrefix: names.dataBucketPrefix }
         : undefined,
     // Only secrets the program stores from config are encrypted with a key the deploy must use.
     secretKmsKeyArns: [

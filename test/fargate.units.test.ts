@@ -22,7 +22,7 @@ import {
 } from "../components/fargateService";
 import { subnetCidrs } from "../components/network";
 import { awsSafe } from "../components/names";
-import { ecrRepositoryArnOf } from "../stacks/fargate";
+import { ecrRepositoryArn } from "../components/image";
 import { ROOT, stackConfig } from "./support/harness";
 
 const LB_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -134,14 +134,14 @@ describe("IAM documents (P4)", () => {
 
   it("recognizes ECR image references (tag or digest, nested repositories) and nothing else", () => {
     assert.strictEqual(
-      ecrRepositoryArnOf("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1"),
+      ecrRepositoryArn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1"),
       "arn:aws:ecr:us-east-1:123456789012:repository/team/app",
     );
     assert.strictEqual(
-      ecrRepositoryArnOf(`123456789012.dkr.ecr.eu-central-1.amazonaws.com/app@sha256:${"a".repeat(64)}`),
+      ecrRepositoryArn(`123456789012.dkr.ecr.eu-central-1.amazonaws.com/app@sha256:${"a".repeat(64)}`),
       "arn:aws:ecr:eu-central-1:123456789012:repository/app",
     );
-    assert.strictEqual(ecrRepositoryArnOf("ghcr.io/acme/app:v1"), undefined);
+    assert.strictEqual(ecrRepositoryArn("ghcr.io/acme/app:v1"), undefined);
   });
 });
 

@@ -3,7 +3,7 @@
 // gateway or a bigger task shows up here without anyone editing this file. Every custom resource ends up in
 // exactly one of three places: a priced line, the free list (with the reason it costs nothing of its own), or
 // the "not priced" list (billable, but no figure in the table) — never a silent $0.
-import type { Recorded } from "../../test/support/harness";
+import type { Recorded } from "./engine";
 import { PRICES, weakest, type Confidence, type Price, type PriceTable } from "./priceTable";
 
 /** Resource types the estimate reads. */
@@ -142,7 +142,7 @@ export interface Estimate {
   readonly collected: string;
 }
 
-/** What the estimate reads from an evaluation (test/support/harness.ts evaluateStack). */
+/** What the estimate reads from an evaluation (the engine's evaluateStack). */
 export interface PlanInput {
   readonly resources: readonly Recorded[];
 }

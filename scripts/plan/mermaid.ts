@@ -1,7 +1,7 @@
 // The architecture as a Mermaid flowchart, drawn from the declared resources: internet → DNS → load balancer
 // or instance → tasks / container → ECR, SSM, Secrets Manager, S3, CloudWatch. Deterministic (sorted, fixed
 // node ids, no generated names or digests), so the README can hold it and a test can compare.
-import type { Recorded } from "../../test/support/harness";
+import type { Recorded } from "./engine";
 import {
   T,
   parameterName,

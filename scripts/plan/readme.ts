@@ -3,7 +3,7 @@
 // block differs from it, so the README's diagrams and cost tables follow the program.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "../../test/support/harness";
+import { ROOT } from "./engine";
 
 export const README = path.join(ROOT, "README.md");
 
@@ -45,7 +45,7 @@ export async function rewriteBlocks(
 async function main(): Promise<number> {
   // Imported here so that tests importing the helpers above do not load the program.
   const { planStack, renderMarkdown } = await import("../plan");
-  const { stackFiles } = await import("../../test/support/harness");
+  const { stackFiles } = await import("./engine");
   const text = fs.readFileSync(README, "utf8");
   const stacks = stackFiles();
   const unknown = readmeBlocks(text).filter((b) => !stacks.includes(b.stack));

@@ -1,0 +1,222 @@
+// The offline evaluation engine: evaluates the real program (index.ts) with a committed Pulumi.<stack>.yaml
+// under Pulumi's mock runtime and records every resource with its inputs, parent, provider, dependencies and
+// resource options. `npm run plan` prices and draws what it records; the tests assert on it (they import it
+// through test/support/harness.ts). It lives on the program side because program code never imports tests.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { RecordingMocks, type RecordedCall } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface Recorded {
+  type: string;
+  name: string;
+  urn: string;
+  /** URN of the parent; "" for top-level resources. */
+  parent: string;
+  /** Provider reference "urn::id"; "" when the default provider is used. */
+  provider: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  state: Record<string, any>;
+  /** URNs this resource depends on (explicit dependsOn and input dependencies). */
+  dependencies: string[];
+  /** Per input property: URNs of the resources whose outputs flowed into it (what policy packs receive). */
+  propertyDependencies: Record<string, string[]>;
+  options: {
+    protect: boolean;
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+    customTimeouts: { create?: string; update?: string; delete?: string };
+  };
+}
+
+export interface Evaluation {
+  stack: string;
+  config: Record<string, string>;
+  resources: Recorded[];
+  calls: RecordedCall[];
+  outputs: Record<string, unknown>;
+  ofType(type: string): Recorded[];
+  /** Exactly one resource of `type` (whose name includes `nameIncludes`), or a failed assertion. */
+  one(type: string, nameIncludes?: string): Recorded;
+  byUrn(urn: string): Recorded | undefined;
+}
+
+export interface Overrides {
+  /** Config keys to set (objects replace the whole key's value). */
+  config?: Record<string, unknown>;
+  /** Config keys to remove. */
+  remove?: string[];
+  /** Evaluate as `pulumi preview` (unknown values stay unknown). @default false */
+  preview?: boolean;
+}
+
+export function stackFiles(): string[] {
+  return fs
+    .readdirSync(ROOT)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""))
+    .sort();
+}
+
+/** Raw config map as the Pulumi CLI passes it to a program: every value a string, `secure:` values decrypted. */
+export function stackConfig(
+  stack: string,
+  overrides: Overrides = {},
+): { config: Record<string, string>; secretKeys: string[] } {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const merged: Record<string, unknown> = { ...(doc.config ?? {}), ...(overrides.config ?? {}) };
+  for (const k of overrides.remove ?? []) delete merged[k];
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(merged)) {
+    if (value && typeof value === "object" && "secure" in value) {
+      // Ciphertext cannot be decrypted here; a placeholder stands in, still marked secret.
+      config[key] = `mock-secret-value-of-${key}`;
+      secretKeys.push(key);
+    } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { config, secretKeys };
+}
+
+type Req = {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getObject(): unknown;
+};
+type Resp = { getUrn(): string; getObject(): unknown };
+
+function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+async function resolveDeep(v: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(v)) return resolveDeep(await unwrap(v));
+  if (Array.isArray(v)) return Promise.all(v.map(resolveDeep));
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = await resolveDeep(x);
+    return out;
+  }
+  return v;
+}
+
+/** Internal to the SDK (not in its .d.ts): resolves once every queued RPC to the (mock) monitor is done. */
+const waitForRPCs = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+export async function evaluateStack(stack: string, overrides: Overrides = {}): Promise<Evaluation> {
+  const { config, secretKeys } = stackConfig(stack, overrides);
+  const region = config["aws:region"] ?? "us-east-1";
+  const account =
+    (JSON.parse(config["aws:allowedAccountIds"] ?? '["123456789012"]') as string[])[0] ?? "123456789012";
+  const mocks = new RecordingMocks({ region, account });
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  await pulumi.runtime.setMocks(mocks, "ferry", stack, overrides.preview ?? false);
+
+  const resources: Recorded[] = [];
+  const pending: Promise<void>[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Req, cb: (err: unknown, resp?: Resp) => void): void;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const timeouts = req.getCustomtimeouts();
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
+    const rec: Recorded = {
+      type: req.getType(),
+      name: req.getName(),
+      urn: "",
+      parent: req.getParent(),
+      provider: req.getProvider(),
+      custom: req.getCustom(),
+      inputs: {},
+      state: {},
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      options: {
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        customTimeouts: timeouts
+          ? {
+              create: timeouts.getCreate() || undefined,
+              update: timeouts.getUpdate() || undefined,
+              delete: timeouts.getDelete() || undefined,
+            }
+          : {},
+      },
+    };
+    resources.push(rec);
+    let done!: () => void;
+    pending.push(new Promise<void>((r) => (done = r)));
+    original(req, (err, resp) => {
+      if (resp) {
+        rec.urn = resp.getUrn();
+        rec.inputs = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, any>;
+        const state = resp.getObject();
+        rec.state = state
+          ? (pulumi.runtime.deserializeProperties(state as never) as Record<string, any>)
+          : {};
+      }
+      cb(err, resp);
+      done();
+    });
+  };
+
+  const entry = require.resolve(path.join(ROOT, "index.ts"));
+  delete require.cache[entry];
+  const exported = require(entry) as Record<string, unknown>;
+  const outputs = (await resolveDeep(exported)) as Record<string, unknown>;
+  await waitForRPCs();
+  await Promise.all(pending);
+  await waitForRPCs();
+
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  return {
+    stack,
+    config,
+    resources,
+    calls: mocks.calls,
+    outputs,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    one(type, nameIncludes) {
+      const found = resources.filter(
+        (r) => r.type === type && (!nameIncludes || r.name.includes(nameIncludes)),
+      );
+      if (found.length !== 1)
+        throw new Error(
+          `expected exactly one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+        );
+      return found[0];
+    },
+    byUrn: (urn) => byUrn.get(urn),
+  };
+}
+
+/** Parses a JSON string input (policies, container definitions) with a clear failure. */
+export function json<T = any>(value: unknown, what: string): T {
+  if (typeof value !== "string") throw new Error(`${what}: expected a JSON string, got ${typeof value}`);
+  return JSON.parse(value) as T;
+}
