@@ -329,19 +329,21 @@ describe("ferry:fargate config rules (S6), exact messages", () => {
     );
   });
 
-  it("defaults of the settings this topology added (7-day logs, python probe, no stickiness, Insights on)", () => {
+  it("defaults of the settings this topology added (7-day logs, no container probe, no stickiness, Insights on, HTTPS, x86)", () => {
     const f = fargateSchema.parse({});
     assert.strictEqual(f.containerInsights, "enabled");
     assert.deepStrictEqual(
       [f.logRetentionDays, f.containerHealthCheck, f.readonlyRootFilesystem, f.stickySessions, f.alarms],
       [
         7,
-        { probe: "python", startPeriodSeconds: 30 },
+        // No probe assumes a tool the image may lack; the load balancer's health check is the gate.
+        { probe: "none", startPeriodSeconds: 30 },
         false,
         false,
         { errorRatePercent: 5, latencySeconds: 5 },
       ],
     );
+    assert.deepStrictEqual([f.insecureHttpOnly, f.cpuArchitecture], [false, "X86_64"]);
   });
 });
 

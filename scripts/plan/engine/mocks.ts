@@ -133,11 +133,6 @@ const RESOURCES: Record<string, Outputs> = {
   },
   // ---- end fargate-ha ----------------------------------------------------------------------------------------
 
-  "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i) => ({
-    id: `pl-${hex(String(i.name), 8)}`,
-    name: i.name,
-    maxEntries: 55,
-  }),
   // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
   "aws:ec2/instance:Instance": (name, _i, c) => {
     const id = `i-${hex(name, 17)}`;
@@ -213,6 +208,11 @@ const CALLS: Record<string, (inputs: Record<string, any>, ctx: MockContext) => R
     zoneIds: ["1", "2", "3"].map((z) => `use1-az${z}`),
   }),
 
+  "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i) => ({
+    id: `pl-${hex(String(i.name), 8)}`,
+    name: i.name,
+    maxEntries: 55,
+  }),
   // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
   "aws:ec2/getAmi:getAmi": (i) => {
     const arch = (i.filters as { name: string; values: string[] }[] | undefined)?.find(
