@@ -133,9 +133,10 @@ export function capacityStrategy(
 }
 
 /**
- * The container's health check command, exec form (no shell needed). 127.0.0.1 rather than "localhost",
- * which may resolve to ::1 while the app listens on IPv4 only. Slim Python images lack curl and wget, so
- * "python" uses the standard library; urlopen raises on any non-2xx/3xx answer, so Python exits 1.
+ * The container's health check command, exec form (no shell needed), or undefined for "none" (the default:
+ * no probe works in every image, so the load balancer's check is the gate). 127.0.0.1 rather than
+ * "localhost", which may resolve to ::1 while the app listens on IPv4 only. "python" uses the standard
+ * library (slim Python images lack curl and wget); urlopen raises on any non-2xx/3xx answer, so Python exits 1.
  */
 export function healthCheckCommand(probe: ContainerProbe, port: number, path: string): string[] | undefined {
   const url = `http://127.0.0.1:${port}${path}`;

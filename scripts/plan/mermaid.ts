@@ -124,7 +124,8 @@ export function diagram(input: PlanInput, region: string): string {
       id: `cdn${i}`,
       shape: "box",
       lines: [
-        `CloudFront ${list(d.inputs.aliases).length ? list(d.inputs.aliases).join(", ") : String(d.state.domainName ?? "")}`,
+        // The distribution's own name is assigned by AWS at creation: shown as a pattern, not a stand-in.
+        `CloudFront ${list(d.inputs.aliases).length ? list(d.inputs.aliases).join(", ") : "(its own *.cloudfront.net name)"}`,
         viewer === "redirect-to-https" ? "HTTPS; HTTP → 301 HTTPS" : viewer,
         d.inputs.viewerCertificate?.cloudfrontDefaultCertificate
           ? "*.cloudfront.net certificate"
@@ -133,12 +134,7 @@ export function diagram(input: PlanInput, region: string): string {
       ],
     });
     if (hasDns) edges.push({ from: "dns", to: `cdn${i}`, label: "alias: HTTPS" });
-    else
-      edges.push({
-        from: "internet",
-        to: `cdn${i}`,
-        label: `HTTPS on ${String(d.state.domainName ?? "its name")}`,
-      });
+    else edges.push({ from: "internet", to: `cdn${i}`, label: "HTTPS on its *.cloudfront.net name" });
   });
 
   // Load balancers, their listeners and target groups.
