@@ -214,7 +214,7 @@ describe("shared components across variants", () => {
 
   it("an unchanged build keeps its digest across evaluations, so nothing rolls out (S2)", async () => {
     const a = await evaluateStack("demo");
-    const b = await evaluateStack("demo");
+    const b = await evaluateStack("demo", { fresh: true });
     assert.strictEqual(a.outputs.imageDigest, b.outputs.imageDigest);
   });
 
