@@ -365,7 +365,7 @@ export class FargateService extends pulumi.ComponentResource {
       taskSg,
       subnetIds: network.publicSubnetIds,
       deploymentAlarmNames: alarms.deploymentAlarmNames,
-      // AWS-REALITY: the service fails to create until a listener forwards to its target group, the cluster
+      // AWS: the service fails to create until a listener forwards to its target group, the cluster
       // must have its capacity providers before a strategy names them, and a task cannot start before its
       // execution role may read the secrets.
       dependsOn: [...listeners, capacityProviders, ...executionPolicies],

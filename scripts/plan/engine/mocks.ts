@@ -67,7 +67,7 @@ const RESOURCES: Record<string, Outputs> = {
   "aws:acm/certificateValidation:CertificateValidation": (_n, i) => ({ certificateArn: i.certificateArn }),
   "aws:route53/record:Record": (_n, i) => ({ fqdn: i.name }),
 
-  // ---- fargate-ha (HA Fargate topology; owned by issue 4) --------------------------------------------------
+  // ---- fargate-ha (HA Fargate topology) --------------------------------------------------------------------
   "aws:ec2/vpc:Vpc": (name, _i, c) => ({
     id: `vpc-${hex(name, 17)}`,
     arn: `arn:aws:ec2:${c.region}:${c.account}:vpc/vpc-${hex(name, 17)}`,
