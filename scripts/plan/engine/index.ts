@@ -62,6 +62,19 @@ export interface Overrides {
   fresh?: boolean;
 }
 
+/** Stack files kept outside the project root (e.g. test fixtures), registered by whoever keeps them. */
+const elsewhere = new Map<string, string>();
+
+/** Lets `stack` be evaluated from `file` instead of Pulumi.<stack>.yaml at the project root. */
+export function registerStackFile(stack: string, file: string): void {
+  elsewhere.set(stack, path.resolve(file));
+}
+
+/** The file a stack's config is read from. */
+export function stackFilePath(stack: string): string {
+  return elsewhere.get(stack) ?? path.join(ROOT, `Pulumi.${stack}.yaml`);
+}
+
 export function stackFiles(): string[] {
   return fs
     .readdirSync(ROOT)
@@ -75,7 +88,7 @@ export function stackConfig(
   stack: string,
   overrides: Overrides = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const file = stackFilePath(stack);
   const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const merged: Record<string, unknown> = { ...(doc.config ?? {}), ...(overrides.config ?? {}) };
   for (const k of overrides.remove ?? []) delete merged[k];
