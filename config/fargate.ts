@@ -112,10 +112,11 @@ export const fargateSchema = z
       })
       .default({ probe: "none", startPeriodSeconds: 30 }),
     /**
-     * CPU architecture of the task. "ARM64" (Graviton) costs about 20 % less per vCPU and GB; a built image
-     * must then be built for "linux/arm64" (ferry:image.platform), which the config checks.
+     * CPU architecture of the task. "ARM64" (Graviton) costs about 20 % less per vCPU and GB. Default: derived
+     * (taskArchitecture): a built image's platform decides, an existing image runs on X86_64. When set, a
+     * built image's platform must match it (the config checks).
      */
-    cpuArchitecture: z.enum(["X86_64", "ARM64"], { error: '"X86_64" or "ARM64"' }).default("X86_64"),
+    cpuArchitecture: z.enum(["X86_64", "ARM64"], { error: '"X86_64" or "ARM64"' }).optional(),
     /**
      * The loud opt-out of HTTPS: an internet-facing load balancer serving plain HTTP on port 80, no CloudFront.
      * Logins, cookies and tokens then cross the internet unencrypted. Refused together with ferry:dns.
@@ -245,13 +246,13 @@ export function fargateEnvIssues(
  */
 export function fargateCrossIssues(c: {
   readonly image: { readonly uri?: string; readonly platform?: string };
-  readonly fargate: { readonly cpuArchitecture: "X86_64" | "ARM64"; readonly insecureHttpOnly: boolean };
+  readonly fargate: { readonly cpuArchitecture?: "X86_64" | "ARM64"; readonly insecureHttpOnly: boolean };
   readonly hasDns: boolean;
 }): { path: string[]; input?: unknown; message: string }[] {
   const issues: { path: string[]; input?: unknown; message: string }[] = [];
   const platform = c.image.platform ?? "linux/amd64";
   const wanted = c.fargate.cpuArchitecture === "ARM64" ? "linux/arm64" : "linux/amd64";
-  if (c.image.uri === undefined && platform !== wanted)
+  if (c.image.uri === undefined && c.fargate.cpuArchitecture !== undefined && platform !== wanted)
     issues.push({
       path: ["ferry:image", "platform"],
       input: platform,
@@ -265,4 +266,18 @@ export function fargateCrossIssues(c: {
         "false or unset while ferry:dns is set (a domain is always served over HTTPS through CloudFront)",
     });
   return issues;
+}
+
+/**
+ * The task's CPU architecture: `ferry:fargate.cpuArchitecture` when set, else what a built image is built for
+ * (linux/arm64 → ARM64), else X86_64 (an existing image cannot be inspected offline). Pure.
+ */
+export function taskArchitecture(
+  image: { readonly kind: "build"; readonly platform: string } | { readonly kind: string },
+  fargate: { readonly cpuArchitecture?: "X86_64" | "ARM64" },
+): "X86_64" | "ARM64" {
+  if (fargate.cpuArchitecture) return fargate.cpuArchitecture;
+  return image.kind === "build" && "platform" in image && image.platform === "linux/arm64"
+    ? "ARM64"
+    : "X86_64";
 }

@@ -239,7 +239,7 @@ export const rootSchema = z
         });
       for (const issue of fargateEnvIssues(c["ferry:app"], c["ferry:fargate"]))
         ctx.addIssue({ code: "custom", path: issue.path, input: issue.value, message: issue.message });
-      const fargate = c["ferry:fargate"] ?? { cpuArchitecture: "X86_64" as const, insecureHttpOnly: false };
+      const fargate = c["ferry:fargate"] ?? { insecureHttpOnly: false };
       for (const issue of fargateCrossIssues({
         image: { uri: c["ferry:image"].uri, platform },
         fargate,

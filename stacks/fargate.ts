@@ -2,6 +2,7 @@
 // the domain (if any) at its CloudFront distribution, and returns the stack outputs (S8).
 import type * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
+import { taskArchitecture } from "../config/fargate";
 import { FargateService } from "../components/fargateService";
 import type { Shared } from "./shared";
 
@@ -23,8 +24,9 @@ export function deployFargate(
         ref: shared.image.ref,
         // The image component owns where the image is pulled from (undefined: outside ECR, no pull grant).
         ecrRepositoryArn: shared.image.pullRepositoryArn,
-        // The config refuses a built image whose platform does not match; an existing image must match it.
-        cpuArchitecture: f.cpuArchitecture,
+        // Set, or derived from the built image's platform (the config refuses a mismatch); an existing image
+        // must match it.
+        cpuArchitecture: taskArchitecture(cfg.image, f),
       },
       secrets: shared.secrets,
       network:

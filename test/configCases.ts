@@ -220,7 +220,7 @@ export const BAD_CASES: BadCase[] = [
   {
     title: "arm64 image on an x86 task",
     stack: "prod",
-    merge: { "ferry:image": { platform: "linux/arm64" } },
+    merge: { "ferry:image": { platform: "linux/arm64" }, "ferry:fargate": { cpuArchitecture: "X86_64" } },
     message:
       'Invalid stack config: ferry:image.platform: got "linux/arm64", expected "linux/amd64" to run on ferry:fargate.cpuArchitecture X86_64 (or change cpuArchitecture)',
   },

@@ -1,5 +1,5 @@
-// HTTPS in front of every Fargate stack: each committed fargate-ha stack file and the domain fixture
-// (test/fixtures/Pulumi.fargate-domain.yaml: eu-west-1, a domain, secrets, Graviton) evaluated with the real
+// HTTPS in front of every Fargate stack: each fargate-ha stack file, committed or fixture (among them
+// test/fixtures/Pulumi.fargate-domain.yaml: eu-west-1, a domain, secrets, Graviton), evaluated with the real
 // program under mocks. Expectations are derived from each stack's own config, so a stack file someone adds is
 // held to the same rules: CloudFront redirects HTTP to HTTPS with caching off and every viewer value forwarded
 // (WebSockets, the ALB's stickiness cookie), HSTS on every response, the load balancer internal and open only to
@@ -19,9 +19,9 @@ import {
   ROOT,
   evaluateStack,
   stackConfig,
+  stackFilePath,
   stackFiles,
   type Evaluation,
-  type Overrides,
   type Recorded,
 } from "./support/harness";
 
@@ -46,50 +46,25 @@ const T = {
   eip: "aws:ec2/eip:Eip",
 } as const;
 
-const FIXTURE = path.join(ROOT, "test", "fixtures", "Pulumi.fargate-domain.yaml");
-
 /** A stack file's config as an object (values parsed), for deriving expectations. */
 function configOf(file: string): Record<string, any> {
   return ((parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, any> }).config ?? {};
 }
 
-/**
- * Overrides that evaluate the fixture's config as its own stack: every key of a committed base file is
- * replaced or removed, so only the fixture's settings are in force.
- */
-function fixtureOverrides(file: string, base: string): Overrides {
-  const config = configOf(file);
-  const remove = Object.keys(stackConfig(base).config).filter((k) => !(k in config));
-  return { config, remove };
-}
-
 interface Case {
   readonly label: string;
-  readonly config: Record<string, any>;
-  /** Committed stack the evaluation starts from, and the overrides that turn it into this case. */
   readonly stack: string;
-  readonly overrides?: Overrides;
-  readonly evaluate: () => Promise<Evaluation>;
+  readonly config: Record<string, any>;
 }
 
-const cases: Case[] = [
-  ...stackFiles()
-    .map((stack) => ({ stack, config: configOf(path.join(ROOT, `Pulumi.${stack}.yaml`)) }))
-    .filter((s) => s.config["ferry:topology"] === "fargate-ha")
-    .map((s) => ({
-      label: `Pulumi.${s.stack}.yaml`,
-      config: s.config,
-      stack: s.stack,
-      evaluate: () => evaluateStack(s.stack),
-    })),
-  {
-    label: "test/fixtures/Pulumi.fargate-domain.yaml",
-    config: configOf(FIXTURE),
-    stack: "carepolicy",
-    overrides: fixtureOverrides(FIXTURE, "carepolicy"),
-    evaluate: () => evaluateStack("carepolicy", fixtureOverrides(FIXTURE, "carepolicy")),
-  },
-];
+/** Every fargate-ha stack file: the committed ones and the fixtures (test/fixtures/Pulumi.fargate-domain.yaml…). */
+const cases: Case[] = stackFiles()
+  .map((stack) => ({
+    stack,
+    label: path.relative(ROOT, stackFilePath(stack)),
+    config: configOf(stackFilePath(stack)),
+  }))
+  .filter((s) => s.config["ferry:topology"] === "fargate-ha");
 
 const ids = (rs: Recorded[]) => rs.map((r) => r.state.id as string);
 
@@ -102,7 +77,7 @@ for (const c of cases) {
   describe(`HTTPS through CloudFront: ${c.label}`, function () {
     let e: Evaluation;
     before(async () => {
-      e = await c.evaluate();
+      e = await evaluateStack(c.stack);
     });
 
     it("redirects viewer HTTP to HTTPS; caching off; every viewer header, cookie and query string forwarded", () => {
@@ -228,7 +203,7 @@ for (const c of cases) {
 
     it("public IPv4 at baseline (the plan's figure): none for the load balancer, one per task", async () => {
       const minCount = Number(fargate.minCount ?? 2);
-      const plan = await planStack(c.stack, { overrides: c.overrides });
+      const plan = await planStack(c.stack);
       const ipv4 = plan.estimate.lines.filter((l) => l.sources.some((p) => p.id === "vpc:public-ipv4"));
       const skipped = plan.estimate.notPriced.filter((n) => /public IPv4/.test(n.reason));
       if (ipv4.length === 0 && skipped.length > 0) return; // no IPv4 price for this region in the table
@@ -325,7 +300,7 @@ describe("the plain-HTTP opt-out (ferry:fargate.insecureHttpOnly)", function () 
 
   for (const c of cases.filter((x) => x.config["ferry:fargate"]?.insecureHttpOnly === true))
     it(`${c.label} opts out: its load balancer carries the tag the policy pack honours`, async () => {
-      const e = await c.evaluate();
+      const e = await evaluateStack(c.stack);
       assert.deepStrictEqual(e.one(T.alb).inputs.tags, { "ferry:insecure-http-only": "true" });
     });
 });

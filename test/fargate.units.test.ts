@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../config";
-import { fargateEnvIssues, fargateSchema } from "../config/fargate";
+import { fargateEnvIssues, fargateSchema, taskArchitecture } from "../config/fargate";
 import { tlsOnlyPolicy } from "../components/dataBucket";
 import {
   capacityStrategy,
@@ -394,7 +394,12 @@ describe("ferry:fargate config rules (S6), exact messages", () => {
         { errorRatePercent: 5, latencySeconds: 5 },
       ],
     );
-    assert.deepStrictEqual([f.insecureHttpOnly, f.cpuArchitecture], [false, "X86_64"]);
+    assert.deepStrictEqual([f.insecureHttpOnly, f.cpuArchitecture], [false, undefined]);
+    // Unset, the architecture follows the built image; set, it wins (and the config checks the build).
+    assert.strictEqual(taskArchitecture({ kind: "build", platform: "linux/arm64" }, f), "ARM64");
+    assert.strictEqual(taskArchitecture({ kind: "build", platform: "linux/amd64" }, f), "X86_64");
+    assert.strictEqual(taskArchitecture({ kind: "existing" }, f), "X86_64");
+    assert.strictEqual(taskArchitecture({ kind: "existing" }, { cpuArchitecture: "ARM64" }), "ARM64");
   });
 });
 
