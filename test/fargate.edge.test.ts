@@ -262,10 +262,13 @@ for (const c of cases) {
       });
 
     it("runs the task on the configured architecture (the config refuses a build for another one)", () => {
-      const arch = fargate.cpuArchitecture ?? "X86_64";
-      assert.strictEqual(e.one(T.taskDef).inputs.runtimePlatform.cpuArchitecture, arch);
+      // Unset, the architecture follows the built image's platform (an existing image runs on X86_64).
       const build = c.config["ferry:image"];
-      if (build?.context !== undefined)
+      const arch =
+        fargate.cpuArchitecture ??
+        (build?.uri === undefined && build?.platform === "linux/arm64" ? "ARM64" : "X86_64");
+      assert.strictEqual(e.one(T.taskDef).inputs.runtimePlatform.cpuArchitecture, arch);
+      if (build?.uri === undefined)
         assert.deepStrictEqual(e.one("docker-build:index:Image").inputs.platforms, [
           arch === "ARM64" ? "linux/arm64" : "linux/amd64",
         ]);
