@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { gzipSync } from "fflate";
+import { instanceArchitecture } from "../config/awsData";
 import { physicalName, NAME_LIMITS } from "./names";
 import { ecrPullStatements } from "./image";
 import { readStatements, type SecretEntry } from "./secrets";
@@ -108,7 +109,11 @@ export function imageParameterName(prefix: string): string {
 
 /** "arm64" for Graviton families (t4g, m7g, c6gn …), else "x86_64": picks the AMI's architecture. */
 export function architectureOf(instanceType: string): "arm64" | "x86_64" {
-  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
+  // The config gate admits only types in the table (a1.* is Graviton too); the pattern is for other callers.
+  return (
+    instanceArchitecture(instanceType) ??
+    (/^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64")
+  );
 }
 
 /**

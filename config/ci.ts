@@ -10,7 +10,7 @@
 // A GitHub `sub` claim names the repository and one of: a branch or tag ref, an environment, or
 // `pull_request` (README, CI/CD section). Each list below becomes exact `sub` values in the role's trust policy.
 import { z } from "zod";
-import { bool } from "./fields";
+import { bool, s3BucketName } from "./fields";
 
 const ownerName = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const repoName = /^[A-Za-z0-9._-]{1,100}$/;
@@ -84,12 +84,7 @@ export const ciSchema = z
       })
       .optional(),
     /** S3 bucket of a self-managed Pulumi backend (s3://<bucket>): the roles get this stack's state objects. */
-    stateBucket: z
-      .string({ error: "an S3 bucket name" })
-      .regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-        error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
-      })
-      .optional(),
+    stateBucket: s3BucketName().optional(),
     /** KMS key of an `awskms://` secrets provider: the roles may decrypt stack secrets with it. */
     secretsKmsKeyArn: z
       .string({ error: "a KMS key ARN" })

@@ -1,13 +1,20 @@
 // `ferry:demo`: settings of the cheap EC2 demo topology (requirements D1–D10).
 import { z } from "zod";
-import { bool, cidr, email, imageRef, int, secretConfigKey, ssmParameterName, subnetId } from "./fields";
+import {
+  acmeEmail,
+  bool,
+  cidr,
+  imageRef,
+  instanceType,
+  int,
+  secretConfigKey,
+  ssmParameterName,
+  subnetId,
+} from "./fields";
 
 export const demoSchema = z.strictObject({
-  /** EC2 instance type. A type whose family ends in "g" (t4g, m7g) is arm64 and needs image.platform linux/arm64. */
-  instanceType: z
-    .string({ error: 'an EC2 instance type such as "t3.small"' })
-    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an EC2 instance type such as "t3.small"' })
-    .default("t3.small"),
+  /** EC2 instance type. Graviton types (a1, t4g, m7g, c6gn …) are arm64 and need image.platform linux/arm64. */
+  instanceType: instanceType().default("t3.small"),
   /** Root volume size in GiB (gp3, encrypted). */
   rootVolumeGb: int(8, 1024, "a size in GiB: an integer").default(20),
   /** Subnet to launch in; default: a public subnet of the default VPC. */
@@ -47,7 +54,7 @@ export const demoSchema = z.strictObject({
    */
   https: bool().optional(),
   /** ACME account contact e-mail (Let's Encrypt sends no expiry notices since 2025). Optional. */
-  acmeEmail: email().optional(),
+  acmeEmail: acmeEmail().optional(),
   /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
   acmeStaging: bool().optional(),
   /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */

@@ -16,7 +16,8 @@ export const BAD_CASES: BadCase[] = [
     title: "unknown topology",
     stack: "demo",
     set: { "ferry:topology": "ec2" },
-    message: 'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"',
+    message:
+      'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"; did you mean "ec2-demo"?',
   },
   {
     title: "missing topology",
@@ -106,7 +107,7 @@ export const BAD_CASES: BadCase[] = [
     stack: "demo",
     set: { "aws:region": "eu-central-9" },
     message:
-      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)',
+      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region; did you mean "eu-central-1"? (pulumi config set aws:region eu-central-1)',
   },
   {
     title: "min > max",
@@ -362,7 +363,7 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:app.env.GREETING: got "hello\\nworld", expected a single-line value (no newline or NUL: env files and task definitions cannot carry them)',
   },
-  // Issue 8: HTTPS and the wake page.
+  // HTTPS on the demo and the wake page.
   {
     title: "https without a domain",
     stack: "demo",
