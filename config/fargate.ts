@@ -112,9 +112,9 @@ export const fargateSchema = z
       })
       .default({ probe: "none", startPeriodSeconds: 30 }),
     /**
-     * CPU architecture of the task. "ARM64" (Graviton) costs about 20 % less per vCPU and GB. Default: derived
-     * (taskArchitecture): a built image's platform decides, an existing image runs on X86_64. When set, a
-     * built image's platform must match it (the config checks).
+     * CPU architecture of the task. "ARM64" (Graviton) costs about 20 % less per vCPU and GB. Default: what a
+     * built image is built for (linux/arm64 → ARM64); an existing image runs on X86_64. When set, a built
+     * image's platform must match it (the config checks).
      */
     cpuArchitecture: z.enum(["X86_64", "ARM64"], { error: '"X86_64" or "ARM64"' }).optional(),
     /**
