@@ -150,6 +150,8 @@ export interface CiScope {
   readonly dataBucket?: { readonly name?: string; readonly namePrefix: string };
   /** The demo's wake page function (ec2-demo with demo.wake); its log group is /aws/lambda/<name>. */
   readonly wakeFunctionName?: string;
+  /** The demo's DNS parking function and its EventBridge rule (ec2-demo with a DNS record); same name. */
+  readonly parkFunctionName?: string;
   /** Hosted zone the stack writes records in. */
   readonly hostedZoneArn?: string;
   /** Customer KMS keys of secrets the program stores from stack config. */
@@ -211,14 +213,18 @@ function arns(s: CiScope) {
       ? `arn:${p}:s3:::${s.dataBucket.name ?? `${s.dataBucket.namePrefix}*`}`
       : undefined,
     instances: `arn:${p}:ec2:${at}:instance/*`,
-    wakeFunction: s.wakeFunctionName ? `arn:${p}:lambda:${at}:function:${s.wakeFunctionName}` : undefined,
-    wakeLogGroup: s.wakeFunctionName
-      ? [
-          `arn:${p}:logs:${at}:log-group:/aws/lambda/${s.wakeFunctionName}`,
-          `arn:${p}:logs:${at}:log-group:/aws/lambda/${s.wakeFunctionName}:*`,
-        ]
-      : undefined,
     runShellScript: `arn:${p}:ssm:${s.region}::document/AWS-RunShellScript`,
+    // The demo's functions (wake page, DNS parking) and their log groups, for one set of statements.
+    demoFunctions: [s.wakeFunctionName, s.parkFunctionName]
+      .filter((n): n is string => n !== undefined)
+      .map((n) => `arn:${p}:lambda:${at}:function:${n}`),
+    demoLogGroups: [s.wakeFunctionName, s.parkFunctionName]
+      .filter((n): n is string => n !== undefined)
+      .flatMap((n) => [
+        `arn:${p}:logs:${at}:log-group:/aws/lambda/${n}`,
+        `arn:${p}:logs:${at}:log-group:/aws/lambda/${n}:*`,
+      ]),
+    parkRule: s.parkFunctionName ? `arn:${p}:events:${at}:rule/${s.parkFunctionName}` : undefined,
   };
 }
 
@@ -269,7 +275,7 @@ function readStatements(s: CiScope): PolicyStatement[] {
       Resource: "*",
       Condition: regional(s),
     },
-    ...(a.wakeFunction
+    ...(a.demoFunctions.length
       ? [
           {
             Sid: "WakeFunctionRead",
@@ -283,7 +289,17 @@ function readStatements(s: CiScope): PolicyStatement[] {
               "lambda:ListVersionsByFunction",
               "lambda:ListTags",
             ],
-            Resource: a.wakeFunction,
+            Resource: a.demoFunctions,
+          },
+        ]
+      : []),
+    ...(a.parkRule
+      ? [
+          {
+            Sid: "ParkRuleRead",
+            Effect: "Allow" as const,
+            Action: ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"],
+            Resource: a.parkRule,
           },
         ]
       : []),
@@ -526,7 +542,7 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
           "iam:PassedToService": [
             "ec2.amazonaws.com",
             "ecs-tasks.amazonaws.com",
-            ...(s.wakeFunctionName ? ["lambda.amazonaws.com"] : []),
+            ...(s.wakeFunctionName || s.parkFunctionName ? ["lambda.amazonaws.com"] : []),
           ],
         },
       },
@@ -701,7 +717,7 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
       },
     );
 
-  if (a.wakeFunction && a.wakeLogGroup)
+  if (a.demoFunctions.length)
     statements.push(
       {
         Sid: "WakeFunction",
@@ -719,15 +735,30 @@ export function deployPolicy(s: CiScope, protectedArns: readonly string[]): Poli
           "lambda:TagResource",
           "lambda:UntagResource",
         ],
-        Resource: a.wakeFunction,
+        Resource: a.demoFunctions,
       },
       {
         Sid: "WakeLogs",
         Effect: "Allow",
         Action: [...LOG_GROUP_ACTIONS],
-        Resource: a.wakeLogGroup,
+        Resource: a.demoLogGroups,
       },
     );
+  if (a.parkRule)
+    statements.push({
+      // The demo's DNS parking rule: EC2 state changes of the stack's instance to its function.
+      Sid: "ParkRule",
+      Effect: "Allow",
+      Action: [
+        "events:PutRule",
+        "events:DeleteRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+        "events:TagResource",
+        "events:UntagResource",
+      ],
+      Resource: a.parkRule,
+    });
 
   if (fargate) {
     statements.push(

@@ -178,7 +178,8 @@ function demoProblems(c: ParsedConfig, ctx: LimitContext, prefix: string, add: A
           ? {
               proxyImage: demo?.proxyImage ?? DEFAULT_PROXY_IMAGE,
               acmeEmail: demo?.acmeEmail,
-              acmeStaging: demo?.acmeStaging,
+              acmeStaging: demo?.acmeStaging ?? false,
+              securityHeaders: demo?.securityHeaders ?? { enabled: true, hstsMaxAgeSeconds: 31536000 },
             }
           : undefined,
       }),

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
 import { fargateNames } from "../components/fargateNames";
+import { parkFunctionName } from "../components/ec2Demo/parking";
 import { wakeFunctionName } from "../components/wakePage";
 import type { Shared } from "./shared";
 
@@ -30,6 +31,7 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "ho
     clusterName: names?.cluster,
     logGroupName: names?.logGroup,
     wakeFunctionName: cfg.topology === "ec2-demo" && cfg.demo?.wake ? wakeFunctionName(prefix) : undefined,
+    parkFunctionName: cfg.topology === "ec2-demo" && cfg.dns ? parkFunctionName(prefix) : undefined,
     dataBucket:
       names && cfg.app.dataBucket
         ? { name: cfg.app.dataBucket.name, namePrefix: names.dataBucketPrefix }

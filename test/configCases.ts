@@ -447,6 +447,28 @@ export const BAD_CASES: BadCase[] = [
     stack: "demo",
     merge: { "ferry:demo": { wake: { dailyLimit: 3 } } },
     message:
-      'Invalid stack config: ferry:demo.wake: unknown key "dailyLimit", expected one of: enabled, dailyStartLimit, passcode',
+      'Invalid stack config: ferry:demo.wake: unknown key "dailyLimit", expected one of: enabled, dailyStartLimit, reservedConcurrency, passcode',
+  },
+  {
+    title: "wake passcode shorter than the minimum (the value is never shown)",
+    stack: "demo",
+    set: { "ferry:wakePasscode": "1234" },
+    merge: { "ferry:demo": { wake: { passcode: { fromConfig: "wakePasscode" } } } },
+    message:
+      "Invalid stack config: ferry:wakePasscode: got a secret value (not shown), expected a passcode of at least 8 characters (ferry:demo.wake.passcode)",
+  },
+  {
+    title: "wake reserved concurrency 0 (which would disable the function)",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { reservedConcurrency: 0 } } },
+    message:
+      "Invalid stack config: ferry:demo.wake.reservedConcurrency: got 0, expected a number of concurrent executions (or false for none): an integer from 1 to 20",
+  },
+  {
+    title: "maximum runtime below 15 minutes",
+    stack: "demo",
+    merge: { "ferry:demo": { maxRuntime: { minutes: 5 } } },
+    message:
+      "Invalid stack config: ferry:demo.maxRuntime.minutes: got 5, expected a number of minutes (10080 is a week): an integer from 15 to 10080",
   },
 ];
