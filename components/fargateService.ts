@@ -1,11 +1,13 @@
-// The HA Fargate topology (P1-P10): an ECS service on Fargate/Fargate Spot in public subnets behind an
-// internet-facing ALB, rolling deploys guarded by a circuit breaker and alarms, CPU target-tracking scaling,
-// and an optional S3 data bucket. Every child hangs under this component and inherits its provider.
+// The HA Fargate topology (P1-P10): an ECS service on Fargate/Fargate Spot in public subnets behind an ALB
+// that only CloudFront reaches (HTTPS for every viewer, with or without a domain), rolling deploys guarded by
+// a circuit breaker and alarms, CPU target-tracking scaling, and an optional S3 data bucket. Every child
+// hangs under this component and inherits its provider.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerProbe } from "../config/fargate";
 import { ServiceAlarms } from "./alarms";
 import { DataBucket, readWriteStatements } from "./dataBucket";
+import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, Edge } from "./edge";
 import { ecrPullStatements } from "./image";
 import { fargateNames, type FargateNames } from "./fargateNames";
 import { Network, type NetworkArgs } from "./network";
@@ -22,7 +24,7 @@ export interface CapacitySplit {
   readonly onDemandBase: number;
   /** Share of the tasks beyond the base on FARGATE ... */
   readonly onDemandWeight: number;
-  /** ... and on FARGATE_SPOT (x86 only). */
+  /** ... and on FARGATE_SPOT (x86 and, on platform 1.4.0+, ARM64). */
   readonly spotWeight: number;
 }
 
@@ -84,8 +86,13 @@ export interface FargateServiceArgs {
     readonly cidr: string;
     readonly description?: string;
   }>;
-  /** HTTPS on 443 with this (validated) certificate, and HTTP 80 redirecting to it. @default HTTP 80 only */
-  readonly https?: { readonly certificateArn: pulumi.Input<string>; readonly fqdn: string };
+  /**
+   * How the internet reaches the app (`ferry:fargate.insecureHttpOnly`, `ferry:dns`). "cloudfront": a
+   * CloudFront distribution serves HTTPS (on `domain` with its us-east-1 certificate, else on its own
+   * *.cloudfront.net name) and reaches an internal load balancer through a VPC origin. "insecure-http": the
+   * load balancer is internet-facing and forwards plain HTTP on port 80 (the explicit opt-out).
+   */
+  readonly entry: PublicEntry;
   /** S3 bucket for the app's data; its name reaches the app as `envVar`. @default none */
   readonly dataBucket?: { readonly name?: string; readonly envVar: string };
   /** Overrides the log group name. @default fargateNames(): "/ecs/<app.name>" */
@@ -98,6 +105,16 @@ export interface FargateServiceArgs {
   /** Env var that receives the public URL. @default none */
   readonly appUrlEnvVar?: string;
 }
+
+export type PublicEntry =
+  | {
+      readonly kind: "cloudfront";
+      readonly domain?: { readonly fqdn: string; readonly certificateArn: pulumi.Input<string> };
+    }
+  | { readonly kind: "insecure-http" };
+
+/** Tag on a load balancer that deliberately serves plain HTTP; the policy pack's HTTPS rule honours it. */
+export const INSECURE_HTTP_ONLY_TAG = "ferry:insecure-http-only";
 
 // ---------------------------------------------------------------------------------------------------------
 // Pure helpers: policy documents, the container definition. Tests call them directly. Names: fargateNames.ts.
@@ -116,9 +133,10 @@ export function capacityStrategy(
 }
 
 /**
- * The container's health check command, exec form (no shell needed). 127.0.0.1 rather than "localhost",
- * which may resolve to ::1 while the app listens on IPv4 only. Slim Python images lack curl and wget, so
- * "python" uses the standard library; urlopen raises on any non-2xx/3xx answer, so Python exits 1.
+ * The container's health check command, exec form (no shell needed), or undefined for "none" (the default:
+ * no probe works in every image, so the load balancer's check is the gate). 127.0.0.1 rather than
+ * "localhost", which may resolve to ::1 while the app listens on IPv4 only. "python" uses the standard
+ * library (slim Python images lack curl and wget); urlopen raises on any non-2xx/3xx answer, so Python exits 1.
  */
 export function healthCheckCommand(probe: ContainerProbe, port: number, path: string): string[] | undefined {
   const url = `http://127.0.0.1:${port}${path}`;
@@ -263,7 +281,7 @@ export function taskRolePolicy(a: { bucketArn?: string; ecsExec: boolean }): obj
 // ---------------------------------------------------------------------------------------------------------
 
 export class FargateService extends pulumi.ComponentResource {
-  /** https://<fqdn> with a domain, otherwise http://<ALB DNS name>. */
+  /** https://<fqdn> or https://<distribution>.cloudfront.net; http://<ALB DNS name> only when insecure. */
   public readonly url: pulumi.Output<string>;
   public readonly albDnsName: pulumi.Output<string>;
   public readonly albZoneId: pulumi.Output<string>;
@@ -277,6 +295,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly alarmTopicArn: pulumi.Output<string>;
   public readonly vpcId: pulumi.Output<string>;
   public readonly dataBucketName?: pulumi.Output<string>;
+  /** The CloudFront distribution in front of the load balancer (absent with the plain-HTTP opt-out). */
+  public readonly edge?: Edge;
 
   private readonly name: string;
   private readonly args: FargateServiceArgs;
@@ -293,14 +313,31 @@ export class FargateService extends pulumi.ComponentResource {
       logGroupName: args.logGroupName,
     });
 
-    const network = new Network(`${name}-net`, args.network, { parent: this });
+    const cloudfront = args.entry.kind === "cloudfront";
+    const network = new Network(
+      `${name}-net`,
+      // Behind CloudFront the load balancer gets subnets of its own with no route to the internet.
+      "vpcId" in args.network ? args.network : { ...args.network, privateSubnets: cloudfront },
+      { parent: this },
+    );
     const bucket = this.createDataBucket();
     const logs = this.createLogGroup();
     const { albSg, taskSg } = this.createSecurityGroups(network.vpcId);
     const { alb, targetGroup, listeners } = this.createLoadBalancer(network, albSg);
-    const url = args.https
-      ? pulumi.output(`https://${args.https.fqdn}`)
-      : pulumi.interpolate`http://${alb.dnsName}`;
+    const entry = args.entry;
+    if (entry.kind === "cloudfront")
+      this.edge = new Edge(
+        `${name}-edge`,
+        {
+          prefix: args.prefix,
+          loadBalancer: { arn: alb.arn, dnsName: alb.dnsName },
+          originHttpPort: 80,
+          domain: entry.domain,
+        },
+        // The origin needs a listener to answer; the distribution is only useful once one exists.
+        { parent: this, dependsOn: listeners },
+      );
+    const url = this.edge ? this.edge.url : pulumi.interpolate`http://${alb.dnsName}`;
     const { cluster, capacityProviders } = this.createCluster();
     const { executionRole, executionPolicies, taskRole } = this.createRoles(logs, bucket);
     const taskDefinition = this.createTaskDefinition(logs, executionRole, taskRole, bucket, url);
@@ -328,7 +365,7 @@ export class FargateService extends pulumi.ComponentResource {
       taskSg,
       subnetIds: network.publicSubnetIds,
       deploymentAlarmNames: alarms.deploymentAlarmNames,
-      // AWS-REALITY: the service fails to create until a listener forwards to its target group, the cluster
+      // AWS: the service fails to create until a listener forwards to its target group, the cluster
       // must have its capacity providers before a strategy names them, and a task cannot start before its
       // execution role may read the secrets.
       dependsOn: [...listeners, capacityProviders, ...executionPolicies],
@@ -351,6 +388,7 @@ export class FargateService extends pulumi.ComponentResource {
     this.registerOutputs({
       url: this.url,
       albDnsName: this.albDnsName,
+      distributionDomainName: this.edge?.domainName,
       clusterName: this.clusterName,
       serviceName: this.serviceName,
       alarmTopicArn: this.alarmTopicArn,
@@ -387,7 +425,10 @@ export class FargateService extends pulumi.ComponentResource {
       `${this.name}-alb-sg`,
       {
         namePrefix: this.names.securityGroupPrefix("alb"),
-        description: `Load balancer of ${this.args.prefix}: HTTP(S) from anywhere, out to the tasks only`,
+        description:
+          this.args.entry.kind === "cloudfront"
+            ? `Load balancer of ${this.args.prefix}: HTTP from CloudFront only, out to the tasks only`
+            : `Load balancer of ${this.args.prefix}: HTTP from anywhere (insecureHttpOnly), out to the tasks only`,
         vpcId,
       },
       { parent: this },
@@ -402,21 +443,27 @@ export class FargateService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // 443 is opened only with a listener behind it: without a domain there is nothing to answer on it.
-    const publicPorts = this.args.https ? [80, 443] : [80];
-    for (const p of publicPorts)
-      new aws.vpc.SecurityGroupIngressRule(
-        `${this.name}-alb-in-${p}`,
-        {
-          securityGroupId: albSg.id,
-          ipProtocol: "tcp",
-          fromPort: p,
-          toPort: p,
-          cidrIpv4: "0.0.0.0/0",
-          description: p === 80 ? "HTTP from anywhere" : "HTTPS from anywhere",
-        },
-        { parent: this },
-      );
+    // Port 80 is the load balancer's only listener. Behind CloudFront it admits CloudFront's origin-facing
+    // servers only (AWS's managed prefix list; the VPC origin connects from them), and the load balancer is
+    // internal besides: nothing on the internet can address it. One rule: the list weighs 55 of the group's
+    // 60-rule quota.
+    const originFacing =
+      this.args.entry.kind === "cloudfront"
+        ? aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, { parent: this })
+        : undefined;
+    new aws.vpc.SecurityGroupIngressRule(
+      `${this.name}-alb-in-80`,
+      {
+        securityGroupId: albSg.id,
+        ipProtocol: "tcp",
+        fromPort: 80,
+        toPort: 80,
+        ...(originFacing
+          ? { prefixListId: originFacing.id, description: "HTTP from CloudFront (VPC origin) only" }
+          : { cidrIpv4: "0.0.0.0/0", description: "HTTP from anywhere (ferry:fargate.insecureHttpOnly)" }),
+      },
+      { parent: this },
+    );
     new aws.vpc.SecurityGroupEgressRule(
       `${this.name}-alb-out-tasks`,
       {
@@ -479,13 +526,18 @@ export class FargateService extends pulumi.ComponentResource {
       {
         name: this.names.loadBalancer,
         loadBalancerType: "application",
-        internal: false,
-        subnets: network.publicSubnetIds,
+        // Internal: no public IPv4 addresses (none billed), reachable only inside the VPC and through the
+        // CloudFront VPC origin.
+        internal: this.args.entry.kind === "cloudfront",
+        subnets: this.args.entry.kind === "cloudfront" ? network.privateSubnetIds : network.publicSubnetIds,
         securityGroups: [albSg.id],
         // Requests with malformed headers are dropped rather than passed to the app (request smuggling).
         dropInvalidHeaderFields: true,
+        tags: this.args.entry.kind === "insecure-http" ? { [INSECURE_HTTP_ONLY_TAG]: "true" } : undefined,
       },
-      { parent: this },
+      // The name is fixed, so switching between internal and internet-facing (a replacement) must delete the
+      // old load balancer first: a short outage, once, when a stack moves behind CloudFront.
+      { parent: this, deleteBeforeReplace: true },
     );
     const targetGroup = new aws.lb.TargetGroup(
       `${this.name}-tg`,
@@ -518,45 +570,20 @@ export class FargateService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-    const listeners: aws.lb.Listener[] = [];
-    if (this.args.https) {
-      listeners.push(
-        new aws.lb.Listener(
-          `${this.name}-https`,
-          {
-            loadBalancerArn: alb.arn,
-            port: 443,
-            protocol: "HTTPS",
-            // TLS 1.3 and 1.2 only, current ciphers.
-            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            certificateArn: this.args.https.certificateArn,
-            defaultActions: forward,
-          },
-          { parent: this },
-        ),
-        new aws.lb.Listener(
-          `${this.name}-http`,
-          {
-            loadBalancerArn: alb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [
-              { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-            ],
-          },
-          { parent: this },
-        ),
-      );
-    } else {
-      listeners.push(
-        new aws.lb.Listener(
-          `${this.name}-http`,
-          { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward },
-          { parent: this },
-        ),
-      );
-    }
+    // One listener: HTTP 80 forwarding to the tasks. Behind CloudFront, TLS ends at the edge (viewers never
+    // reach this listener); the hop from CloudFront to it stays inside AWS through the VPC origin.
+    const listeners = [
+      new aws.lb.Listener(
+        `${this.name}-http`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        },
+        { parent: this },
+      ),
+    ];
     return { alb, targetGroup, listeners };
   }
 

@@ -19,8 +19,10 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 /**
- * How the container checks itself. Slim Python images have no curl or wget, so the default probes the health
- * path with Python's standard library; "none" leaves health to the load balancer (e.g. distroless images).
+ * How the container checks itself. No probe works in every image (slim images lack curl and wget, distroless
+ * ones have no shell or interpreter at all), so the default is "none": the load balancer's health check on
+ * `app.healthPath` is the gate (a task that fails it is replaced, and a deployment whose tasks fail it rolls
+ * back). "python", "curl" and "wget" add an ECS container health check for images known to have that tool.
  */
 export const CONTAINER_PROBES = ["python", "curl", "wget", "none"] as const;
 export type ContainerProbe = (typeof CONTAINER_PROBES)[number];
@@ -104,16 +106,28 @@ export const fargateSchema = z
     /** The container's own health check (the ALB checks the same path independently). */
     containerHealthCheck: z
       .strictObject({
-        probe: z.enum(CONTAINER_PROBES, { error: `one of ${CONTAINER_PROBES.join(", ")}` }).default("python"),
+        probe: z.enum(CONTAINER_PROBES, { error: `one of ${CONTAINER_PROBES.join(", ")}` }).default("none"),
         /** Failures during this time after start do not count. */
         startPeriodSeconds: int(0, 300, "seconds: an integer").default(30),
       })
-      .default({ probe: "python", startPeriodSeconds: 30 }),
+      .default({ probe: "none", startPeriodSeconds: 30 }),
+    /**
+     * CPU architecture of the task. "ARM64" (Graviton) costs about 20 % less per vCPU and GB. Default: what a
+     * built image is built for (linux/arm64 → ARM64); an existing image runs on X86_64. When set, a built
+     * image's platform must match it (the config checks).
+     */
+    cpuArchitecture: z.enum(["X86_64", "ARM64"], { error: '"X86_64" or "ARM64"' }).optional(),
+    /**
+     * The loud opt-out of HTTPS: an internet-facing load balancer serving plain HTTP on port 80, no CloudFront.
+     * Logins, cookies and tokens then cross the internet unencrypted. Refused together with ferry:dns.
+     * Default: HTTPS through CloudFront, the load balancer internal.
+     */
+    insecureHttpOnly: bool().default(false),
     /** Mount the root filesystem read-only (a writable /tmp is mounted). Incompatible with ecsExec. */
     readonlyRootFilesystem: bool().default(false),
     /** ALB cookie stickiness: apps that keep per-user state in process memory (Streamlit sessions) need it. */
     stickySessions: bool().default(false),
-    /** Env var that receives the public URL (https://<fqdn>, or http://<ALB DNS name> without a domain). */
+    /** Env var that receives the public URL (https://<fqdn>, or https://<distribution>.cloudfront.net). */
     appUrlEnvVar: z.string().regex(envName, { error: "an environment variable name" }).optional(),
     /** Outbound rules for tasks beyond HTTPS (443) to anywhere, e.g. a database port. */
     extraEgress: z
@@ -222,4 +236,48 @@ export function fargateEnvIssues(
   claim(["ferry:app", "dataBucket", "envVar"], app.dataBucket?.envVar);
   claim(["ferry:fargate", "appUrlEnvVar"], fargate?.appUrlEnvVar);
   return issues;
+}
+
+/**
+ * Rules between ferry:fargate and the other blocks, pure so the root schema runs them with its other
+ * cross-block checks: the image must be built for the task's CPU architecture (an amd64 image on an ARM64
+ * task, or the reverse, fails at start with "exec format error"), and the plain-HTTP opt-out cannot go with a
+ * domain (a domain is always served over HTTPS).
+ */
+export function fargateCrossIssues(c: {
+  readonly image: { readonly uri?: string; readonly platform?: string };
+  readonly fargate: { readonly cpuArchitecture?: "X86_64" | "ARM64"; readonly insecureHttpOnly: boolean };
+  readonly hasDns: boolean;
+}): { path: string[]; input?: unknown; message: string }[] {
+  const issues: { path: string[]; input?: unknown; message: string }[] = [];
+  const platform = c.image.platform ?? "linux/amd64";
+  const wanted = c.fargate.cpuArchitecture === "ARM64" ? "linux/arm64" : "linux/amd64";
+  if (c.image.uri === undefined && c.fargate.cpuArchitecture !== undefined && platform !== wanted)
+    issues.push({
+      path: ["ferry:image", "platform"],
+      input: platform,
+      message: `"${wanted}" to run on ferry:fargate.cpuArchitecture ${c.fargate.cpuArchitecture} (or change cpuArchitecture)`,
+    });
+  if (c.fargate.insecureHttpOnly && c.hasDns)
+    issues.push({
+      path: ["ferry:fargate", "insecureHttpOnly"],
+      input: true,
+      message:
+        "false or unset while ferry:dns is set (a domain is always served over HTTPS through CloudFront)",
+    });
+  return issues;
+}
+
+/**
+ * The task's CPU architecture: `ferry:fargate.cpuArchitecture` when set, else what a built image is built for
+ * (linux/arm64 → ARM64), else X86_64 (an existing image cannot be inspected offline). Pure.
+ */
+export function taskArchitecture(
+  image: { readonly kind: "build"; readonly platform: string } | { readonly kind: string },
+  fargate: { readonly cpuArchitecture?: "X86_64" | "ARM64" },
+): "X86_64" | "ARM64" {
+  if (fargate.cpuArchitecture) return fargate.cpuArchitecture;
+  return image.kind === "build" && "platform" in image && image.platform === "linux/arm64"
+    ? "ARM64"
+    : "X86_64";
 }

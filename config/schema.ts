@@ -14,7 +14,12 @@
 import { z } from "zod";
 import { ciSchema } from "./ci";
 import { demoSchema } from "./demo";
-import { FARGATE_SIZES as FARGATE_MEMORY, fargateEnvIssues, fargateSchema } from "./fargate";
+import {
+  FARGATE_SIZES as FARGATE_MEMORY,
+  fargateCrossIssues,
+  fargateEnvIssues,
+  fargateSchema,
+} from "./fargate";
 import { instanceArchitecture } from "./awsData";
 import { suggest } from "./errors";
 import {
@@ -283,14 +288,13 @@ export const rootSchema = z
         });
       for (const issue of fargateEnvIssues(c["ferry:app"], c["ferry:fargate"]))
         ctx.addIssue({ code: "custom", path: issue.path, input: issue.value, message: issue.message });
-      const spot = c["ferry:fargate"]?.capacity.spotWeight ?? 1;
-      if (spot > 0 && platform === "linux/arm64")
-        ctx.addIssue({
-          code: "custom",
-          path: ["ferry:image", "platform"],
-          message:
-            '"linux/amd64" while Fargate Spot is used (Spot runs x86 only; set capacity.spotWeight 0 for arm64)',
-        });
+      const fargate = c["ferry:fargate"] ?? { insecureHttpOnly: false };
+      for (const issue of fargateCrossIssues({
+        image: { uri: c["ferry:image"].uri, platform },
+        fargate,
+        hasDns: c["ferry:dns"] !== undefined,
+      }))
+        ctx.addIssue({ code: "custom", ...issue });
     }
   });
 

@@ -61,6 +61,7 @@ export const TYPES = {
   listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
   listenerRule: ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"],
   certificate: ["aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation"],
+  distribution: "aws:cloudfront/distribution:Distribution",
 } as const;
 
 const isOneOf = (type: string, types: string | readonly string[]) =>
@@ -1052,6 +1053,65 @@ const albHttpsWithCertificate: StackValidationPolicy = {
   },
 };
 
+/** Tag a stack sets on a load balancer it deliberately serves over plain HTTP (ferry:fargate.insecureHttpOnly). */
+export const INSECURE_HTTP_ONLY_TAG = "ferry:insecure-http-only";
+/** CloudFront viewer protocol policies that never serve the app over plain HTTP. */
+const HTTPS_VIEWER_POLICIES = ["redirect-to-https", "https-only"];
+
+const internetEntriesHttps: StackValidationPolicy = {
+  name: "internet-entries-https",
+  description:
+    "Every internet-facing entry of the stack is HTTPS: CloudFront cache behaviors redirect HTTP to HTTPS (or refuse it), and an internet-facing application load balancer's HTTP listeners only redirect to HTTPS, unless the load balancer carries the explicit plain-HTTP opt-out tag.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const d of ofType(args.resources, TYPES.distribution)) {
+      const behaviors = known(() => [
+        {
+          where: "default cache behavior",
+          policy: get(d.props.defaultCacheBehavior, "viewerProtocolPolicy"),
+        },
+        ...list(d.props.orderedCacheBehaviors).map((b) => ({
+          where: `cache behavior "${text(get(b, "pathPattern"))}"`,
+          policy: get(b, "viewerProtocolPolicy"),
+        })),
+      ]);
+      if (behaviors === UNKNOWN) continue;
+      for (const b of behaviors)
+        if (!HTTPS_VIEWER_POLICIES.includes(text(b.policy)))
+          report(
+            `distribution "${d.name}": the ${b.where} has viewerProtocolPolicy "${text(b.policy) || "(unset)"}"; ` +
+              "it must be redirect-to-https or https-only",
+            d.urn,
+          );
+    }
+    const listeners = ofType(args.resources, TYPES.listener);
+    for (const lb of ofType(args.resources, TYPES.loadBalancer)) {
+      const internal = prop(lb, "internal");
+      const type = prop(lb, "loadBalancerType");
+      if (internal === true || internal === UNKNOWN || (type !== undefined && type !== "application"))
+        continue;
+      if (known(() => isTrue(get(lb.props.tags, INSECURE_HTTP_ONLY_TAG))) === true) continue;
+      for (const l of listeners.filter((x) => refersTo(x, "loadBalancerArn", lb, ["arn", "id"]))) {
+        const protocol = known(() => (text(l.props.protocol) || "HTTP").toUpperCase());
+        if (protocol !== "HTTP") continue;
+        const redirects = known(() => onlyRedirectsToHttps(l.props.defaultActions));
+        const rules = ofType(args.resources, TYPES.listenerRule).filter((r) =>
+          refersTo(r, "listenerArn", l, ["arn", "id"]),
+        );
+        if (
+          redirects === false ||
+          rules.some((r) => known(() => onlyRedirectsToHttps(r.props.actions)) === false)
+        )
+          report(
+            `internet-facing load balancer "${lb.name}": HTTP listener "${l.name}" serves the app in plain text ` +
+              `(it may only redirect to HTTPS; a deliberate plain-HTTP stack sets ferry:fargate.insecureHttpOnly)`,
+            l.urn,
+          );
+      }
+    }
+  },
+};
+
 // ---------------------------------------------------------------------------------------------------------
 // ECS
 // ---------------------------------------------------------------------------------------------------------
@@ -1127,6 +1187,7 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   s3TlsOnly,
   ecrLifecyclePolicy,
   albHttpsWithCertificate,
+  internetEntriesHttps,
 ];
 
 /** Every rule of the pack; policy/index.ts serves exactly this list. */

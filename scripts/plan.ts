@@ -31,6 +31,17 @@ const parse = (v: unknown): unknown => {
   }
 };
 
+/**
+ * The container's own health check as the plan shows it: the probe's program, or "none" when the load
+ * balancer's health check is the only gate (a probe would need a tool the image may lack).
+ */
+function containerProbe(definitions: unknown): string | undefined {
+  if (typeof definitions !== "string") return undefined;
+  const command = (JSON.parse(definitions) as { healthCheck?: { command?: string[] } }[])[0]?.healthCheck
+    ?.command;
+  return command ? command[1] : "none (load balancer check)";
+}
+
 /** The settings a person checks first, per resource type. Anything else shows its name, if it has one. */
 const SUMMARIES: Record<string, Summary> = {
   "pulumi:providers:aws": (r) => ({
@@ -59,10 +70,32 @@ const SUMMARIES: Record<string, Summary> = {
     from:
       r.inputs.cidrIpv4 ??
       r.inputs.cidrIpv6 ??
-      (r.inputs.referencedSecurityGroupId ? "security group" : undefined),
+      (r.inputs.referencedSecurityGroupId
+        ? "security group"
+        : r.inputs.prefixListId
+          ? `prefix list ${String(r.inputs.prefixListId)}`
+          : undefined),
   }),
   "aws:ecs/service:Service": (r) => ({ desiredCount: r.inputs.desiredCount }),
-  "aws:ecs/taskDefinition:TaskDefinition": (r) => ({ cpu: r.inputs.cpu, memory: r.inputs.memory }),
+  "aws:ecs/taskDefinition:TaskDefinition": (r) => ({
+    cpu: r.inputs.cpu,
+    memory: r.inputs.memory,
+    arch: r.inputs.runtimePlatform?.cpuArchitecture,
+    probe: containerProbe(r.inputs.containerDefinitions),
+  }),
+  "aws:lb/loadBalancer:LoadBalancer": (r) => ({
+    name: r.inputs.name,
+    scheme: r.inputs.internal ? "internal" : "internet-facing",
+  }),
+  "aws:cloudfront/distribution:Distribution": (r) => ({
+    viewer: r.inputs.defaultCacheBehavior?.viewerProtocolPolicy,
+    aliases: r.inputs.aliases?.length ? r.inputs.aliases.join(", ") : undefined,
+    certificate: r.inputs.viewerCertificate?.cloudfrontDefaultCertificate ? "*.cloudfront.net" : "ACM",
+  }),
+  "aws:cloudfront/vpcOrigin:VpcOrigin": (r) => ({
+    protocol: r.inputs.vpcOriginEndpointConfig?.originProtocolPolicy,
+    port: r.inputs.vpcOriginEndpointConfig?.httpPort,
+  }),
   "aws:lb/listener:Listener": (r) => ({ port: r.inputs.port, protocol: r.inputs.protocol }),
   "aws:lb/targetGroup:TargetGroup": (r) => ({
     name: r.inputs.name,

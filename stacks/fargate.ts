@@ -1,7 +1,8 @@
 // fargate-ha wiring: turns the validated config and the shared components into one FargateService, points
-// the domain (if any) at its load balancer, and returns the stack outputs (S8).
+// the domain (if any) at its CloudFront distribution, and returns the stack outputs (S8).
 import type * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
+import { taskArchitecture } from "../config/fargate";
 import { FargateService } from "../components/fargateService";
 import type { Shared } from "./shared";
 
@@ -13,7 +14,6 @@ export function deployFargate(
   const f = cfg.fargate;
   if (!f)
     throw new Error("deployFargate needs the ferry:fargate settings (config/index.ts fills the defaults)");
-  const image = cfg.image;
   const service = new FargateService(
     `${shared.prefix}-fargate`,
     {
@@ -24,8 +24,9 @@ export function deployFargate(
         ref: shared.image.ref,
         // The image component owns where the image is pulled from (undefined: outside ECR, no pull grant).
         ecrRepositoryArn: shared.image.pullRepositoryArn,
-        // An existing image's architecture is not known here; Fargate Spot (the default) is x86 anyway.
-        cpuArchitecture: image.kind === "build" && image.platform === "linux/arm64" ? "ARM64" : "X86_64",
+        // Set, or derived from the built image's platform (the config refuses a mismatch); an existing image
+        // must match it.
+        cpuArchitecture: taskArchitecture(cfg.image, f),
       },
       secrets: shared.secrets,
       network:
@@ -46,11 +47,17 @@ export function deployFargate(
       ecsExec: f.ecsExec,
       alarms: f.alarms,
       extraEgress: f.extraEgress,
-      // stacks/shared.ts requests the certificate for fargate-ha whenever a domain is configured.
-      https:
-        shared.dns?.certificateArn !== undefined
-          ? { certificateArn: shared.dns.certificateArn, fqdn: shared.dns.fqdn }
-          : undefined,
+      // stacks/shared.ts requests the certificate (in us-east-1) for fargate-ha whenever a domain is set; the
+      // config refuses the plain-HTTP opt-out together with a domain.
+      entry: f.insecureHttpOnly
+        ? { kind: "insecure-http" }
+        : {
+            kind: "cloudfront",
+            domain:
+              shared.dns?.certificateArn !== undefined
+                ? { fqdn: shared.dns.fqdn, certificateArn: shared.dns.certificateArn }
+                : undefined,
+          },
       dataBucket: cfg.app.dataBucket,
       logGroupName: f.logGroupName,
       logRetentionDays: f.logRetentionDays,
@@ -61,10 +68,19 @@ export function deployFargate(
     },
     opts,
   );
-  shared.dns?.alias(`${shared.prefix}-alias`, { dnsName: service.albDnsName, zoneId: service.albZoneId });
+  if (shared.dns && service.edge)
+    shared.dns.alias(`${shared.prefix}-alias`, {
+      dnsName: service.edge.domainName,
+      zoneId: service.edge.hostedZoneId,
+      evaluateTargetHealth: false,
+      ipv6: true,
+    });
 
   return {
     url: service.url,
+    ...(service.edge
+      ? { distributionId: service.edge.distributionId, distributionDomainName: service.edge.domainName }
+      : {}),
     albDnsName: service.albDnsName,
     albArn: service.albArn,
     clusterName: service.clusterName,

@@ -17,12 +17,13 @@ export interface Shared {
 }
 
 /**
- * The one AWS provider of the program: region, account pin (S7) and tags on every resource. Components get
- * it through `providers`, so nothing falls back to an untagged default provider.
+ * The AWS provider of the program: region, account pin (S7) and tags on every resource. Components get it
+ * through `providers`, so nothing falls back to an untagged default provider. `region`/`name` make a second
+ * one with the same pin and tags (CloudFront's certificate lives in us-east-1).
  */
-export function createProvider(cfg: FerryConfig): aws.Provider {
-  return new aws.Provider("aws", {
-    region: cfg.aws.region as aws.Region,
+export function createProvider(cfg: FerryConfig, region = cfg.aws.region, name = "aws"): aws.Provider {
+  return new aws.Provider(name, {
+    region: region as aws.Region,
     allowedAccountIds: [...cfg.aws.allowedAccountIds],
     profile: cfg.aws.profile,
     defaultTags: { tags: { ...cfg.tags } },
@@ -58,8 +59,17 @@ export function createShared(cfg: FerryConfig, opts: pulumi.ComponentResourceOpt
   const dns = cfg.dns
     ? new Dns(
         `${prefix}-dns`,
-        // The Fargate ALB terminates TLS with ACM; the demo has no load balancer to hold a certificate.
-        { domain: cfg.dns.domain, fqdn: cfg.dns.fqdn, certificate: cfg.topology === "fargate-ha" },
+        // CloudFront in front of the Fargate service serves an ACM certificate, which it takes from us-east-1
+        // only; the demo has no CloudFront or load balancer to hold one.
+        {
+          domain: cfg.dns.domain,
+          fqdn: cfg.dns.fqdn,
+          certificate: cfg.topology === "fargate-ha",
+          certificateProvider:
+            cfg.topology === "fargate-ha" && cfg.aws.region !== "us-east-1"
+              ? createProvider(cfg, "us-east-1", "aws-us-east-1")
+              : undefined,
+        },
         opts,
       )
     : undefined;

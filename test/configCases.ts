@@ -221,11 +221,26 @@ export const BAD_CASES: BadCase[] = [
       "Invalid stack config: ferry:fargate.capacity.onDemandBase: got 0, expected at least 1 when spotWeight > 0, so a Spot interruption never takes every task",
   },
   {
-    title: "arm64 spot",
+    title: "arm64 image on an x86 task",
     stack: "prod",
-    merge: { "ferry:image": { platform: "linux/arm64" } },
+    merge: { "ferry:image": { platform: "linux/arm64" }, "ferry:fargate": { cpuArchitecture: "X86_64" } },
     message:
-      'Invalid stack config: ferry:image.platform: got "linux/arm64", expected "linux/amd64" while Fargate Spot is used (Spot runs x86 only; set capacity.spotWeight 0 for arm64)',
+      'Invalid stack config: ferry:image.platform: got "linux/arm64", expected "linux/amd64" to run on ferry:fargate.cpuArchitecture X86_64 (or change cpuArchitecture)',
+  },
+  {
+    title: "amd64 image on an ARM64 task",
+    stack: "prod",
+    merge: { "ferry:fargate": { cpuArchitecture: "ARM64" } },
+    message:
+      'Invalid stack config: ferry:image.platform: got "linux/amd64", expected "linux/arm64" to run on ferry:fargate.cpuArchitecture ARM64 (or change cpuArchitecture)',
+  },
+  {
+    title: "plain-HTTP opt-out with a domain",
+    stack: "prod",
+    merge: { "ferry:fargate": { insecureHttpOnly: true } },
+    set: { "ferry:dns": { domain: "example.com", record: "app" } },
+    message:
+      "Invalid stack config: ferry:fargate.insecureHttpOnly: got true, expected false or unset while ferry:dns is set (a domain is always served over HTTPS through CloudFront)",
   },
   {
     title: "t4g amd64",

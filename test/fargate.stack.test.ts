@@ -114,7 +114,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
   it("P1: new VPC with one public subnet per AZ in 2 AZs, routed to an internet gateway, no NAT gateway", () => {
     const vpc = e.one(T.vpc);
     assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
-    const subnets = e.ofType(T.subnet);
+    const subnets = e.ofType(T.subnet).filter((x) => x.name.includes("-public-"));
     assert.deepStrictEqual(
       subnets.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
       [
@@ -124,16 +124,32 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     );
     for (const s of subnets) assert.strictEqual(s.inputs.vpcId, vpc.state.id);
     const route = e.one(T.route);
+    const publicRoutes = e.one(T.routeTable, "-public");
     assert.deepStrictEqual(
       [route.inputs.destinationCidrBlock, route.inputs.gatewayId, route.inputs.routeTableId],
-      ["0.0.0.0/0", e.one(T.igw).state.id, e.one(T.routeTable).state.id],
+      ["0.0.0.0/0", e.one(T.igw).state.id, publicRoutes.state.id],
     );
     assert.deepStrictEqual(
       e
         .ofType(T.rtAssoc)
+        .filter((a) => a.inputs.routeTableId === publicRoutes.state.id)
         .map((a) => [a.inputs.subnetId, a.inputs.routeTableId])
         .sort(),
-      subnets.map((s) => [s.state.id, e.one(T.routeTable).state.id]).sort(),
+      subnets.map((s) => [s.state.id, publicRoutes.state.id]).sort(),
+    );
+    // Behind CloudFront: one private subnet per AZ after the public ones, with no route out of the VPC.
+    const privates = e.ofType(T.subnet).filter((x) => x.name.includes("-private-"));
+    assert.deepStrictEqual(
+      privates.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
+      [
+        ["10.0.32.0/20", "us-east-1a"],
+        ["10.0.48.0/20", "us-east-1b"],
+      ],
+    );
+    const privateRoutes = e.one(T.routeTable, "-private");
+    assert.ok(
+      e.ofType(T.route).every((r) => r.inputs.routeTableId !== privateRoutes.state.id),
+      "the private route table has only the VPC's local route",
     );
     const nat = e.resources.filter((r) => /natGateway|\/eip:Eip|awsx:/i.test(r.type));
     assert.deepStrictEqual(nat, [], "no NAT gateway, Elastic IP or awsx component anywhere");
@@ -146,22 +162,21 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     );
     assert.deepStrictEqual(
       e.one(T.alb).inputs.subnets,
-      subnets.map((s) => s.state.id),
+      privates.map((s) => s.state.id),
     );
   });
 
   it("P2: cluster vibejudge-cluster with Container Insights, FARGATE + FARGATE_SPOT, base 1 on FARGATE", async () => {
     const cluster = e.one(T.cluster);
     assert.strictEqual(cluster.inputs.name, "vibejudge-cluster");
-    // The committed prod turns Container Insights off to stay within its $60 budget (Pulumi.prod.yaml);
-    // the component enables it whenever the stack asks (and by default: fargate.units.test.ts).
-    assert.deepStrictEqual(cluster.inputs.settings, [{ name: "containerInsights", value: "disabled" }]);
+    // The committed prod runs Container Insights (within its $60 budget: test/cost-budget.test.ts).
+    assert.deepStrictEqual(cluster.inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
     const existing = JSON.parse(stackConfig("prod").config["ferry:fargate"]) as Record<string, unknown>;
-    const insights = await evaluateStack("prod", {
-      config: { "ferry:fargate": { ...existing, containerInsights: "enabled" } },
+    const off = await evaluateStack("prod", {
+      config: { "ferry:fargate": { ...existing, containerInsights: "disabled" } },
     });
-    assert.deepStrictEqual(insights.one(T.cluster).inputs.settings, [
-      { name: "containerInsights", value: "enabled" },
+    assert.deepStrictEqual(off.one(T.cluster).inputs.settings, [
+      { name: "containerInsights", value: "disabled" },
     ]);
     const cp = e.one(T.capacity);
     assert.strictEqual(cp.inputs.clusterName, "vibejudge-cluster");
@@ -174,7 +189,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(e.one(T.service).inputs.capacityProviderStrategies, strategy);
   });
 
-  it("P3: task definition 0.5 vCPU / 1 GB, x86, awsvpc, the pushed digest, port, env, health check, 7-day logs", () => {
+  it("P3: task definition 0.5 vCPU / 1 GB, x86, awsvpc, the pushed digest, port, env, no container probe, 7-day logs", () => {
     const td = e.one(T.taskDef);
     assert.deepStrictEqual(
       [td.inputs.family, td.inputs.cpu, td.inputs.memory, td.inputs.networkMode],
@@ -202,18 +217,8 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
       API_BASE_URL: "https://2nu0j4n648.execute-api.us-east-1.amazonaws.com/dev",
     });
     assert.deepStrictEqual(c.secrets, []);
-    assert.deepStrictEqual(c.healthCheck, {
-      command: [
-        "CMD",
-        "python3",
-        "-c",
-        'import urllib.request; urllib.request.urlopen("http://127.0.0.1:8501/_stcore/health", timeout=4)',
-      ],
-      interval: 30,
-      timeout: 5,
-      retries: 3,
-      startPeriod: 30,
-    });
+    // No probe that assumes a tool inside the image: the ALB's health check on the same path is the gate.
+    assert.strictEqual(c.healthCheck, undefined);
     assert.strictEqual(c.readonlyRootFilesystem, false);
 
     const logs = e.one(T.logGroup);
@@ -269,11 +274,11 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.ok(String(task.inputs.assumeRolePolicy).includes("ecs-tasks.amazonaws.com"));
   });
 
-  it("P5: internet-facing ALB with invalid headers dropped; target group ip/8501/HTTP with the seed's health check", () => {
+  it("P5: internal ALB with invalid headers dropped; target group ip/8501/HTTP with the seed's health check", () => {
     const alb = e.one(T.alb);
     assert.deepStrictEqual(
       [alb.inputs.name, alb.inputs.internal, alb.inputs.loadBalancerType, alb.inputs.dropInvalidHeaderFields],
-      ["vibejudge-prod-alb", false, "application", true],
+      ["vibejudge-prod-alb", true, "application", true],
     );
     assert.deepStrictEqual(alb.inputs.securityGroups, [e.one(T.sg, "alb-sg").state.id]);
     const tg = e.one(T.tg);
@@ -302,7 +307,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(tg.inputs.stickiness, { type: "lb_cookie", enabled: true, cookieDuration: 86400 });
   });
 
-  it("P5: without a domain, one HTTP 80 listener forwards to the target group; the URL is the ALB's name", () => {
+  it("P5: without a domain, one HTTP 80 listener forwards to the target group; the URL is CloudFront's name", () => {
     const listener = e.one(T.listener);
     assert.deepStrictEqual(
       [listener.inputs.port, listener.inputs.protocol, listener.inputs.loadBalancerArn],
@@ -311,7 +316,8 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(listener.inputs.defaultActions, [
       { type: "forward", targetGroupArn: e.one(T.tg).state.arn },
     ]);
-    assert.strictEqual(e.outputs.url, `http://${String(e.one(T.alb).state.dnsName)}`);
+    const cdn = e.one("aws:cloudfront/distribution:Distribution");
+    assert.strictEqual(e.outputs.url, `https://${String(cdn.state.domainName)}`);
     assert.strictEqual(
       e.resources.filter((r) => r.type.startsWith("aws:acm/") || r.type.startsWith("aws:route53/")).length,
       0,
@@ -378,7 +384,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     });
   });
 
-  it("P8: ALB in 80 from anywhere and out only to the tasks; tasks in 8501 from the ALB only, out 443; no SSH", () => {
+  it("P8: ALB in 80 from CloudFront only and out only to the tasks; tasks in 8501 from the ALB only, out 443; no SSH", () => {
     const albSg = e.one(T.sg, "alb-sg");
     const taskSg = e.one(T.sg, "task-sg");
     for (const sg of [albSg, taskSg]) {
@@ -395,9 +401,13 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
       cidr: r.inputs.cidrIpv4,
       sg: r.inputs.referencedSecurityGroupId,
     });
-    assert.deepStrictEqual(rulesOf(e, T.ingress, albSg).map(pick), [
-      { port: [80, 80], proto: "tcp", cidr: "0.0.0.0/0", sg: undefined },
+    const originFacing = e.calls.find((c) => c.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList");
+    assert.strictEqual(originFacing?.inputs.name, "com.amazonaws.global.cloudfront.origin-facing");
+    const albIn = rulesOf(e, T.ingress, albSg);
+    assert.deepStrictEqual(albIn.map(pick), [
+      { port: [80, 80], proto: "tcp", cidr: undefined, sg: undefined },
     ]);
+    assert.match(String(albIn[0].inputs.prefixListId), /^pl-[0-9a-f]+$/, "CloudFront's prefix list, no CIDR");
     assert.deepStrictEqual(rulesOf(e, T.egress, albSg).map(pick), [
       { port: [8501, 8501], proto: "tcp", cidr: undefined, sg: taskSg.state.id },
     ]);
@@ -545,7 +555,7 @@ describe("fargate-ha: CarePolicy Hub (Pulumi.carepolicy.yaml)", function () {
     assert.deepStrictEqual([td.inputs.cpu, td.inputs.memory], ["1024", "2048"]);
     const c = container(e);
     assert.deepStrictEqual(c.portMappings, [{ containerPort: 5001, hostPort: 5001, protocol: "tcp" }]);
-    assert.ok(c.healthCheck?.command.join(" ").includes("http://127.0.0.1:5001/health"));
+    assert.strictEqual(c.healthCheck, undefined, "no container probe by default: the ALB check gates");
     assert.strictEqual(e.one(T.tg).inputs.healthCheck.path, "/health");
     assert.strictEqual(e.one(T.tg).inputs.port, 5001);
     assert.strictEqual(e.one(T.tg).inputs.stickiness, undefined, "Flask keeps no session in memory");
@@ -681,10 +691,7 @@ describe("fargate-ha: CarePolicy Hub (Pulumi.carepolicy.yaml)", function () {
       S3_BUCKET: e.one(T.bucket).state.bucket,
       STORAGE_BACKEND: "s3",
     });
-    assert.match(
-      String(e.outputs.url),
-      /^http:\/\/carepolicy-hub-carepolicy-alb-\d+\.us-east-1\.elb\.amazonaws\.com$/,
-    );
+    assert.match(String(e.outputs.url), /^https:\/\/d[0-9a-f]+\.cloudfront\.net$/);
   });
 
   it("builds the Gunicorn stand-in (port 5001, /health) until the real checkout is configured", () => {
@@ -695,46 +702,37 @@ describe("fargate-ha: CarePolicy Hub (Pulumi.carepolicy.yaml)", function () {
 });
 
 describe("fargate-ha: variants through config", function () {
-  it("P5: with a domain, HTTPS 443 (TLS 1.3/1.2) with the validated certificate, 80 → 301 HTTPS, alias record, https URL", async () => {
+  it("P5: with a domain, CloudFront serves it with the validated certificate; alias A/AAAA to the distribution; https URL", async () => {
     const e = await evaluateStack("prod", {
       config: { "ferry:dns": { domain: "example.com", record: "dashboard" } },
     });
-    const listeners = e.ofType(T.listener);
-    const https = listeners.find((l) => l.inputs.port === 443) ?? assert.fail("no 443 listener");
-    const http = listeners.find((l) => l.inputs.port === 80) ?? assert.fail("no 80 listener");
-    assert.strictEqual(listeners.length, 2);
+    const cdn = e.one("aws:cloudfront/distribution:Distribution");
     const validated = e.one("aws:acm/certificateValidation:CertificateValidation");
+    assert.deepStrictEqual(cdn.inputs.aliases, ["dashboard.example.com"]);
+    assert.deepStrictEqual(cdn.inputs.viewerCertificate, {
+      acmCertificateArn: validated.state.certificateArn,
+      sslSupportMethod: "sni-only",
+      minimumProtocolVersion: "TLSv1.2_2021",
+    });
+    // us-east-1 stack: the certificate comes from the stack's own provider (already us-east-1).
+    assert.match(String(e.one("aws:acm/certificate:Certificate").state.arn), /^arn:aws:acm:us-east-1:/);
+    const listeners = e.ofType(T.listener);
     assert.deepStrictEqual(
-      [https.inputs.protocol, https.inputs.sslPolicy, https.inputs.certificateArn],
-      ["HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", validated.state.certificateArn],
+      listeners.map((l) => [l.inputs.port, l.inputs.protocol]),
+      [[80, "HTTP"]],
+      "TLS ends at CloudFront; the internal ALB keeps its one HTTP listener",
     );
-    assert.ok(https.dependencies.includes(validated.urn), "listener waits for the validated certificate");
-    assert.deepStrictEqual(https.inputs.defaultActions, [
-      { type: "forward", targetGroupArn: e.one(T.tg).state.arn },
+    assert.strictEqual(e.one(T.alb).inputs.internal, true);
+    const records = e.ofType("aws:route53/record:Record").filter((r) => r.name.includes("alias"));
+    assert.deepStrictEqual(records.map((r) => [r.inputs.name, r.inputs.type]).sort(), [
+      ["dashboard.example.com", "A"],
+      ["dashboard.example.com", "AAAA"],
     ]);
-    assert.deepStrictEqual(http.inputs.defaultActions, [
-      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-    ]);
-    const alb = e.one(T.alb);
-    const alias = e.one("aws:route53/record:Record", "alias");
-    assert.deepStrictEqual([alias.inputs.name, alias.inputs.type], ["dashboard.example.com", "A"]);
-    assert.deepStrictEqual(alias.inputs.aliases, [
-      { name: alb.state.dnsName, zoneId: alb.state.zoneId, evaluateTargetHealth: true },
-    ]);
+    for (const r of records)
+      assert.deepStrictEqual(r.inputs.aliases, [
+        { name: cdn.state.domainName, zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: false },
+      ]);
     assert.strictEqual(e.outputs.url, "https://dashboard.example.com");
-    const albSg = e.one(T.sg, "alb-sg");
-    assert.deepStrictEqual(
-      rulesOf(e, T.ingress, albSg)
-        .map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4])
-        .sort(),
-      [
-        [443, "0.0.0.0/0"],
-        [80, "0.0.0.0/0"],
-      ],
-    );
-    const service = e.one(T.service);
-    for (const l of listeners)
-      assert.ok(service.dependencies.includes(l.urn), `service waits for port ${l.inputs.port}`);
   });
 
   it("CarePolicy with a domain: APP_BASE_URL becomes https://<fqdn>", async () => {
@@ -807,14 +805,23 @@ describe("fargate-ha: variants through config", function () {
     );
   });
 
-  it("P1: azCount 3 spreads three /20 subnets over three zones", async () => {
+  it("P1: azCount 3 spreads three public and three private /20 subnets over three zones", async () => {
     const e = await evaluateStack("prod", { config: { "ferry:fargate": { azCount: 3 } } });
     assert.deepStrictEqual(
-      e.ofType(T.subnet).map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
+      e
+        .ofType(T.subnet)
+        .map((s) => [
+          s.name.replace(/^.*-(public|private)-/, "$1-"),
+          s.inputs.cidrBlock,
+          s.inputs.availabilityZone,
+        ]),
       [
-        ["10.0.0.0/20", "us-east-1a"],
-        ["10.0.16.0/20", "us-east-1b"],
-        ["10.0.32.0/20", "us-east-1c"],
+        ["public-0", "10.0.0.0/20", "us-east-1a"],
+        ["public-1", "10.0.16.0/20", "us-east-1b"],
+        ["public-2", "10.0.32.0/20", "us-east-1c"],
+        ["private-0", "10.0.48.0/20", "us-east-1a"],
+        ["private-1", "10.0.64.0/20", "us-east-1b"],
+        ["private-2", "10.0.80.0/20", "us-east-1c"],
       ],
     );
   });
@@ -857,17 +864,24 @@ describe("fargate-ha: variants through config", function () {
     ]);
   });
 
-  it("P3: arm64 builds (Spot off) run on ARM64 Fargate", async () => {
+  it("P3: cpuArchitecture ARM64 with an arm64 build runs on Graviton, Spot included", async () => {
     const e = await evaluateStack("prod", {
       config: {
         "ferry:image": { context: "./app", platform: "linux/arm64" },
-        "ferry:fargate": { capacity: { onDemandBase: 1, onDemandWeight: 1, spotWeight: 0 } },
+        "ferry:fargate": { cpuArchitecture: "ARM64" },
       },
     });
     assert.deepStrictEqual(e.one(T.taskDef).inputs.runtimePlatform, {
       operatingSystemFamily: "LINUX",
       cpuArchitecture: "ARM64",
     });
+    assert.deepStrictEqual(e.one("docker-build:index:Image").inputs.platforms, ["linux/arm64"]);
+    assert.deepStrictEqual(
+      e
+        .one(T.service)
+        .inputs.capacityProviderStrategies.map((x: { capacityProvider: string }) => x.capacityProvider),
+      ["FARGATE", "FARGATE_SPOT"],
+    );
   });
 
   it("P2: containerInsights can be switched (cost lever); the alarms' AWS/ECS metrics do not depend on it", async () => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../config";
-import { fargateEnvIssues, fargateSchema } from "../config/fargate";
+import { fargateEnvIssues, fargateSchema, taskArchitecture } from "../config/fargate";
 import { tlsOnlyPolicy } from "../components/dataBucket";
 import {
   capacityStrategy,
@@ -20,7 +20,8 @@ import {
   targetGroupName,
   taskRolePolicy,
 } from "../components/fargateService";
-import { subnetCidrs } from "../components/network";
+import { privateSubnetCidrs, subnetCidrs } from "../components/network";
+import { edgeName, securityHeaders } from "../components/edge";
 import { awsSafe } from "../components/names";
 import { ecrRepositoryArn } from "../components/image";
 import { ROOT, stackConfig } from "./support/harness";
@@ -96,6 +97,56 @@ describe("subnetCidrs (P1)", () => {
       "192.168.4.128/27",
       "192.168.4.160/27",
     ]);
+  });
+});
+
+describe("privateSubnetCidrs (the internal load balancer's subnets)", () => {
+  it("takes the next blocks after the public ones, of the same size", () => {
+    assert.deepStrictEqual(privateSubnetCidrs("10.0.0.0/16", 2), ["10.0.32.0/20", "10.0.48.0/20"]);
+    assert.deepStrictEqual(privateSubnetCidrs("10.1.0.0/22", 2), ["10.1.2.0/24", "10.1.3.0/24"]);
+    for (const [cidr, n] of [
+      ["10.0.0.0/16", 2],
+      ["10.0.0.0/16", 6],
+      ["10.1.0.0/22", 2],
+    ] as const) {
+      const publics = subnetCidrs(cidr, n);
+      const privates = privateSubnetCidrs(cidr, n);
+      assert.strictEqual(new Set([...publics, ...privates]).size, 2 * n, `${cidr} × ${n}: no overlap`);
+      assert.deepStrictEqual(
+        privates.map((c) => c.split("/")[1]),
+        publics.map((c) => c.split("/")[1]),
+      );
+    }
+  });
+
+  it("refuses a VPC without room for both, naming the key (a /24 with two zones)", () => {
+    assert.throws(
+      () => privateSubnetCidrs("192.168.4.0/24", 2),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /ferry:fargate\.vpcCidr/.test(e.message) &&
+        /192\.168\.4\.0\/24/.test(e.message) &&
+        /a \/22 or larger/.test(e.message),
+    );
+  });
+});
+
+describe("edge helpers", () => {
+  it("HSTS for a year that the app cannot weaken; nosniff; referrer policy", () => {
+    assert.deepStrictEqual(securityHeaders(), {
+      strictTransportSecurity: { accessControlMaxAgeSec: 31536000, includeSubdomains: false, override: true },
+      contentTypeOptions: { override: true },
+      referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: false },
+    });
+  });
+
+  it("names fit in 64 characters for a 40-character app name and a long stack name", () => {
+    const name = edgeName(
+      "a234567890-b234567890-c234567890-d234567-production-eu-central-1",
+      "security-headers",
+    );
+    assert.ok(name.length <= 64, name);
+    assert.match(name, /^[a-z0-9-]+-security-headers$/);
   });
 });
 
@@ -329,19 +380,26 @@ describe("ferry:fargate config rules (S6), exact messages", () => {
     );
   });
 
-  it("defaults of the settings this topology added (7-day logs, python probe, no stickiness, Insights on)", () => {
+  it("defaults of the settings this topology added (7-day logs, no container probe, no stickiness, Insights on, HTTPS, x86)", () => {
     const f = fargateSchema.parse({});
     assert.strictEqual(f.containerInsights, "enabled");
     assert.deepStrictEqual(
       [f.logRetentionDays, f.containerHealthCheck, f.readonlyRootFilesystem, f.stickySessions, f.alarms],
       [
         7,
-        { probe: "python", startPeriodSeconds: 30 },
+        // No probe assumes a tool the image may lack; the load balancer's health check is the gate.
+        { probe: "none", startPeriodSeconds: 30 },
         false,
         false,
         { errorRatePercent: 5, latencySeconds: 5 },
       ],
     );
+    assert.deepStrictEqual([f.insecureHttpOnly, f.cpuArchitecture], [false, undefined]);
+    // Unset, the architecture follows the built image; set, it wins (and the config checks the build).
+    assert.strictEqual(taskArchitecture({ kind: "build", platform: "linux/arm64" }, f), "ARM64");
+    assert.strictEqual(taskArchitecture({ kind: "build", platform: "linux/amd64" }, f), "X86_64");
+    assert.strictEqual(taskArchitecture({ kind: "existing" }, f), "X86_64");
+    assert.strictEqual(taskArchitecture({ kind: "existing" }, { cpuArchitecture: "ARM64" }), "ARM64");
   });
 });
 

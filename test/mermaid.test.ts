@@ -171,10 +171,11 @@ describe("Mermaid diagram: committed stacks", () => {
     assert.doesNotMatch(d, /alb|svc|nat/);
   });
 
-  it("prod: internet → ALB → Fargate tasks → ECR and CloudWatch Logs; alarms → SNS; no NAT, no DNS", () => {
+  it("prod: internet → CloudFront → internal ALB → Fargate tasks → ECR and CloudWatch Logs; alarms → SNS; no NAT, no DNS", () => {
     const d = diagrams.get("prod")!;
     for (const edge of [
-      `internet -->|"HTTP 80 on the ALB's DNS name"| alb0`,
+      'internet -->|"HTTPS on its *.cloudfront.net name"| cdn0',
+      'cdn0 -->|"VPC origin: HTTP 80"| alb0',
       'alb0 -->|"HTTP :8501 to task IPs, health /_stcore/health"| svc0',
       'svc0 -->|"pull by digest"| ecr',
       'svc0 -->|"awslogs"| logs',
@@ -188,19 +189,21 @@ describe("Mermaid diagram: committed stacks", () => {
     assert.doesNotMatch(d, /\bnat\b|\bdns\b|secrets|s3/);
   });
 
-  it("prod with a domain: internet → Route 53 alias → HTTPS ALB (HTTP redirects); ACM's CNAME is not drawn", async () => {
+  it("prod with a domain: internet → Route 53 alias → CloudFront (ACM) → internal ALB; ACM's CNAME is not drawn", async () => {
     const e = await evaluateStack("prod", {
       config: { "ferry:dns": { domain: "example.com", record: "app" } },
     });
     const d = diagram(e, regionOf(e));
     assert.deepStrictEqual(flowchartProblems(d), [], d);
-    assert.match(d, /dns\["Route 53<br\/>app\.example\.com A alias"\]/);
+    assert.match(d, /dns\["Route 53<br\/>app\.example\.com A alias<br\/>app\.example\.com AAAA alias"\]/);
     assert.match(
       d,
-      /alb0\["ALB vibejudge-prod-alb<br\/>HTTP 80: redirect to HTTPS 443<br\/>HTTPS 443: forward<br\/>/,
+      /cdn0\["CloudFront app\.example\.com<br\/>HTTPS; HTTP → 301 HTTPS<br\/>ACM certificate \(us-east-1\)/,
     );
+    assert.match(d, /alb0\["ALB vibejudge-prod-alb<br\/>HTTP 80: forward<br\/>internal, 2 AZs"\]/);
     assert.ok(d.includes('  internet -->|"app.example.com"| dns\n'));
-    assert.ok(d.includes('  dns -->|"alias: HTTP 80, HTTPS 443"| alb0\n'));
+    assert.ok(d.includes('  dns -->|"alias: HTTPS"| cdn0\n'));
+    assert.ok(d.includes('  cdn0 -->|"VPC origin: HTTP 80"| alb0\n'));
     assert.doesNotMatch(d, /acm-validations|_[0-9a-f]{32}/);
   });
 

@@ -1029,6 +1029,65 @@ describe("policy rules: load balancer and ECS", () => {
     });
   });
 
+  describe("internet-entries-https (stack)", () => {
+    const p = () => rule("internet-entries-https");
+    const dist = "aws:cloudfront/distribution:Distribution";
+    const cdn = (viewerProtocolPolicy: string, ordered: object[] = []) =>
+      res(dist, "cdn", {
+        defaultCacheBehavior: { viewerProtocolPolicy },
+        orderedCacheBehaviors: ordered,
+      });
+    const alb = (props: object = {}) =>
+      res(T.lb, "alb", { arn: "arn:alb", loadBalancerType: "application", ...props });
+    const onAlb = { propertyDependencies: { loadBalancerArn: [u(T.lb, "alb")] } };
+    const http = (defaultActions: object[]) =>
+      res(
+        T.listener,
+        "http",
+        { port: 80, protocol: "HTTP", loadBalancerArn: "arn:alb", defaultActions },
+        onAlb,
+      );
+    const forward = [{ type: "forward", targetGroupArn: "arn:tg" }];
+    const redirect = [
+      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+    ];
+
+    it("fires on a distribution that serves plain HTTP, in the default or an ordered behavior", async () => {
+      assert.deepEqual(await messagesOf(p(), [cdn("allow-all")]), [
+        'distribution "cdn": the default cache behavior has viewerProtocolPolicy "allow-all"; it must be redirect-to-https or https-only',
+      ]);
+      assert.deepEqual(
+        await messagesOf(p(), [
+          cdn("redirect-to-https", [{ pathPattern: "/api/*", viewerProtocolPolicy: "allow-all" }]),
+        ]),
+        [
+          'distribution "cdn": the cache behavior "/api/*" has viewerProtocolPolicy "allow-all"; it must be redirect-to-https or https-only',
+        ],
+      );
+    });
+
+    it("fires on an internet-facing HTTP listener that forwards, even without any certificate", async () => {
+      assert.deepEqual(await messagesOf(p(), [alb(), http(forward)]), [
+        'internet-facing load balancer "alb": HTTP listener "http" serves the app in plain text (it may only redirect to HTTPS; a deliberate plain-HTTP stack sets ferry:fargate.insecureHttpOnly)',
+      ]);
+    });
+
+    it("passes HTTPS distributions, redirecting listeners, internal load balancers and the explicit opt-out", async () => {
+      assert.deepEqual(await messagesOf(p(), [cdn("redirect-to-https"), cdn("https-only")]), []);
+      assert.deepEqual(await messagesOf(p(), [alb(), http(redirect)]), []);
+      assert.deepEqual(await messagesOf(p(), [alb({ internal: true }), http(forward)]), []);
+      assert.deepEqual(
+        await messagesOf(p(), [alb({ tags: { "ferry:insecure-http-only": "true" } }), http(forward)]),
+        [],
+      );
+      // A tag with another value is no opt-out.
+      assert.equal(
+        (await messagesOf(p(), [alb({ tags: { "ferry:insecure-http-only": "no" } }), http(forward)])).length,
+        1,
+      );
+    });
+  });
+
   it("ecs-circuit-breaker-rollback: a rolling service without breaker and rollback is a violation", async () => {
     const p = rule("ecs-circuit-breaker-rollback");
     const msg =

@@ -174,24 +174,51 @@ describe("policy pack: a regression in the real program is caught", function () 
     ]);
   });
 
-  it("with a domain, an HTTP listener that forwards instead of redirecting", async () => {
+  it("with a domain, the load balancer made internet-facing again (CloudFront bypassed): both HTTPS rules fire", async () => {
     const prod = await evaluateStack("prod", {
       config: { "ferry:dns": { domain: "example.com", record: "dashboard" } },
     });
+    assert.deepEqual(
+      (await runOnStack(prod, "up")).violations,
+      [],
+      "positive control: as declared, no violation",
+    );
     const e = altered(
       prod,
-      (r) => r.type === T.listener && r.inputs.port === 80,
+      (r) => r.type === "aws:lb/loadBalancer:LoadBalancer",
       (r) => {
-        const https = prod.resources.find((x) => x.type === T.listener && x.inputs.port === 443)!;
-        r.inputs.defaultActions = r.state.defaultActions = https.inputs.defaultActions;
+        r.inputs.internal = r.state.internal = false;
         return r;
       },
     );
     const out = await runOnStack(e, "up");
-    assert.deepEqual(
-      out.violations.map((f) => f.policy),
-      ["alb-https-when-certificate"],
+    // alb-https-when-certificate: no HTTPS listener, and the HTTP one forwards; internet-entries-https: the
+    // HTTP listener of an internet-facing load balancer serves the app in plain text.
+    assert.deepEqual(out.violations.map((f) => f.policy).sort(), [
+      "alb-https-when-certificate",
+      "alb-https-when-certificate",
+      "internet-entries-https",
+    ]);
+  });
+
+  it("without a domain, a distribution that serves plain HTTP is caught", async () => {
+    const prod = await evaluateStack("prod");
+    const e = altered(
+      prod,
+      (r) => r.type === "aws:cloudfront/distribution:Distribution",
+      (r) => {
+        r.inputs.defaultCacheBehavior = {
+          ...r.inputs.defaultCacheBehavior,
+          viewerProtocolPolicy: "allow-all",
+        };
+        r.state.defaultCacheBehavior = r.inputs.defaultCacheBehavior;
+        return r;
+      },
     );
+    const out = await runOnStack(e, "up");
+    assert.deepEqual(show(out.violations), [
+      'internet-entries-https: vibejudge-prod-fargate-edge-cdn: distribution "vibejudge-prod-fargate-edge-cdn": the default cache behavior has viewerProtocolPolicy "allow-all"; it must be redirect-to-https or https-only',
+    ]);
   });
 });
 

@@ -32,6 +32,8 @@ export const T = {
   policy: "aws:iam/policy:Policy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   lambda: "aws:lambda/function:Function",
+  distribution: "aws:cloudfront/distribution:Distribution",
+  vpcOrigin: "aws:cloudfront/vpcOrigin:VpcOrigin",
 } as const;
 
 /**
@@ -64,6 +66,13 @@ export const ASSUMPTIONS = {
   lambdaSecondsPerRequest: 0.3,
   /** Log lines a request writes to its function's log group (START, END, REPORT and one line of its own). */
   lambdaLogKbPerRequest: 1,
+  /**
+   * Traffic through a CloudFront distribution a month: a low-traffic dashboard (Streamlit's page, its
+   * WebSocket frames and API calls). The free tier (1 TB out and 10 M requests a month, per account, always
+   * free: CloudFront pricing page) is assumed to be this stack's alone; another distribution in the account
+   * shares it.
+   */
+  cloudfront: { transferOutGb: 50, requests: 2_000_000, freeTransferOutGb: 1000, freeRequests: 10_000_000 },
 } as const;
 export type Assumptions = typeof ASSUMPTIONS;
 
@@ -214,6 +223,10 @@ export const FREE: Readonly<Record<string, { group: string; why: string }>> = {
     why: "no charge of its own; its requests are billed as the function's",
   },
   "aws:lambda/permission:Permission": { group: "Lambda permissions", why: "no charge" },
+  "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": {
+    group: "CloudFront policies",
+    why: "no charge; requests are billed on the distribution",
+  },
   "aws:cloudwatch/eventRule:EventRule": {
     group: "EventBridge rules",
     why: "AWS service events (EC2 state changes) on the default bus are free; the function is priced",
@@ -644,11 +657,12 @@ function priceServices(c: Accumulator): void {
     });
     if (c.scenarios.some((s) => spot(s) > 0)) {
       const discount = c.price("fargate:spot-discount");
-      const cpuPrice = c.price("fargate:x86-vcpu");
-      const memPrice = c.price("fargate:x86-gb");
-      if (arm) c.skip(svc, "Fargate Spot runs x86 only: an ARM64 task on FARGATE_SPOT is not placed");
-      else if (!discount || !cpuPrice || !memPrice)
-        c.skip(svc, `Fargate Spot: no Fargate x86 or Spot discount price for ${c.region} in the table`);
+      // FARGATE_SPOT places ARM64 tasks on platform 1.4.0+ (ECS API reference, CapacityProviderStrategyItem);
+      // the table's discount is applied to the ARM rate as to the x86 one.
+      const cpuPrice = c.price(`fargate:${arch}-vcpu`);
+      const memPrice = c.price(`fargate:${arch}-gb`);
+      if (!discount || !cpuPrice || !memPrice)
+        c.skip(svc, `Fargate Spot: no Fargate ${arch} or Spot discount price for ${c.region} in the table`);
       else {
         c.add(
           {
@@ -956,6 +970,58 @@ function priceZones(c: Accumulator): void {
   c.mark(records, "free");
 }
 
+/**
+ * CloudFront: data transfer out and HTTPS requests beyond the always-free tier (an assumed traffic figure),
+ * and each VPC origin. Their prices do not depend on the stack's region: the table lists them as "global".
+ */
+function priceDistributions(c: Accumulator): void {
+  const distributions = c.of(T.distribution);
+  const global = (id: string) => c.prices.get(id, "global");
+  if (distributions.length > 0) {
+    const cf = c.a.cloudfront;
+    const n = distributions.length;
+    const transfer = global("cloudfront:transfer-out");
+    const requests = global("cloudfront:https-requests");
+    const gbBeyond = Math.max(0, cf.transferOutGb * n - cf.freeTransferOutGb);
+    const requestsBeyond = Math.max(0, cf.requests * n - cf.freeRequests);
+    if (transfer)
+      c.add({
+        category: "network",
+        item: `CloudFront data transfer out beyond the free ${cf.freeTransferOutGb} GB (assumed ${cf.transferOutGb} GB a month × ${n})`,
+        from: distributions,
+        price: transfer,
+        qty: () => gbBeyond,
+        assumption:
+          `${cf.transferOutGb} GB out and ${cf.requests.toLocaleString("en-US")} requests a month per distribution, ` +
+          `inside CloudFront's always-free ${cf.freeTransferOutGb} GB and ${cf.freeRequests.toLocaleString("en-US")} ` +
+          "requests when this is the account's only distribution. Heavier traffic, or other distributions in the " +
+          "account, make these lines non-zero.",
+      });
+    else for (const d of distributions) c.skip(d, 'CloudFront transfer: no "cloudfront:transfer-out" price');
+    if (requests)
+      c.add({
+        category: "network",
+        item: `CloudFront HTTPS requests beyond the free ${cf.freeRequests / 1e6} M (assumed ${cf.requests / 1e6} M a month × ${n})`,
+        from: distributions,
+        price: requests,
+        qty: () => requestsBeyond / 10000,
+      });
+  }
+  const origins = c.of(T.vpcOrigin);
+  if (origins.length > 0) {
+    const vpcOrigin = global("cloudfront:vpc-origin");
+    if (vpcOrigin)
+      c.add({
+        category: "network",
+        item: `CloudFront VPC origins: ${origins.length}`,
+        from: origins,
+        price: vpcOrigin,
+        qty: () => origins.length,
+      });
+    else for (const o of origins) c.skip(o, 'CloudFront VPC origin: no "cloudfront:vpc-origin" price');
+  }
+}
+
 function priceOthers(c: Accumulator): void {
   const buckets = c.of(T.bucket);
   if (buckets.length) {
@@ -1005,6 +1071,7 @@ export function estimate(input: PlanInput, opts: EstimateOptions): Estimate {
   priceInstances(c);
   priceNatAndIps(c);
   priceLoadBalancers(c);
+  priceDistributions(c);
   priceServices(c);
   priceClusters(c);
   priceAlarms(c);

@@ -128,6 +128,28 @@ export function architecture(input: PlanInput, region: string): Architecture {
     });
   const dnsNames = sorted(records.map((r) => String(r.inputs.name)));
 
+  // CloudFront in front of internal load balancers (VPC origins): the viewers' entry.
+  const distributions = of("aws:cloudfront/distribution:Distribution");
+  distributions.forEach((d, i) => {
+    const behavior = d.inputs.defaultCacheBehavior ?? {};
+    const viewer = String(behavior.viewerProtocolPolicy ?? "");
+    nodes.push({
+      id: `cdn${i}`,
+      shape: "box",
+      lines: [
+        // The distribution's own name is assigned by AWS at creation: shown as a pattern, not a stand-in.
+        `CloudFront ${list(d.inputs.aliases).length ? list(d.inputs.aliases).join(", ") : "(its own *.cloudfront.net name)"}`,
+        viewer === "redirect-to-https" ? "HTTPS; HTTP → 301 HTTPS" : viewer,
+        d.inputs.viewerCertificate?.cloudfrontDefaultCertificate
+          ? "*.cloudfront.net certificate"
+          : "ACM certificate (us-east-1)",
+        "caching off, all viewer headers/cookies forwarded",
+      ],
+    });
+    if (hasDns) edges.push({ from: "dns", to: `cdn${i}`, label: "alias: HTTPS" });
+    else edges.push({ from: "internet", to: `cdn${i}`, label: "HTTPS on its *.cloudfront.net name" });
+  });
+
   // Load balancers, their listeners and target groups.
   const lbs = of(T.lb);
   const services = of(T.service);
@@ -158,7 +180,9 @@ export function architecture(input: PlanInput, region: string): Architecture {
         .filter((l) => l.inputs.loadBalancerArn === lb.state.arn)
         .map((l) => `${String(l.inputs.protocol)} ${String(l.inputs.port)}`),
     ).join(", ");
-    if (hasDns) edges.push({ from: "dns", to: id, label: `alias: ${ports}` });
+    if (lb.inputs.internal && distributions.length > 0)
+      distributions.forEach((_, d) => edges.push({ from: `cdn${d}`, to: id, label: `VPC origin: ${ports}` }));
+    else if (hasDns) edges.push({ from: "dns", to: id, label: `alias: ${ports}` });
     else edges.push({ from: "internet", to: id, label: `${ports} on the ALB's DNS name` });
   });
   if (hasDns) edges.unshift({ from: "internet", to: "dns", label: dnsNames.join(", ") });
@@ -191,6 +215,9 @@ export function architecture(input: PlanInput, region: string): Architecture {
         ...(container
           ? [
               `container ${String(container.name)} :${String(container.portMappings?.[0]?.containerPort ?? "")}`,
+              container.healthCheck?.command
+                ? `container probe: ${String(container.healthCheck.command[1])}`
+                : "container probe: none (the ALB check gates)",
             ]
           : []),
         ...(svc.inputs.networkConfiguration?.assignPublicIp ? ["public IP per task, no NAT"] : []),

@@ -67,6 +67,9 @@ export const PRICE_IDS = [
   "route53:queries",
   "lambda:requests",
   "lambda:arm64-gb-second",
+  "cloudfront:transfer-out",
+  "cloudfront:https-requests",
+  "cloudfront:vpc-origin",
 ] as const;
 
 export interface Price {

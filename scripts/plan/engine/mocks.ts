@@ -67,7 +67,7 @@ const RESOURCES: Record<string, Outputs> = {
   "aws:acm/certificateValidation:CertificateValidation": (_n, i) => ({ certificateArn: i.certificateArn }),
   "aws:route53/record:Record": (_n, i) => ({ fqdn: i.name }),
 
-  // ---- fargate-ha (HA Fargate topology; owned by issue 4) --------------------------------------------------
+  // ---- fargate-ha (HA Fargate topology) --------------------------------------------------------------------
   "aws:ec2/vpc:Vpc": (name, _i, c) => ({
     id: `vpc-${hex(name, 17)}`,
     arn: `arn:aws:ec2:${c.region}:${c.account}:vpc/vpc-${hex(name, 17)}`,
@@ -152,6 +152,22 @@ const RESOURCES: Record<string, Outputs> = {
   }),
   // ---- end ec2-demo --------------------------------------------------------------------------------------------
 
+  // ---- fargate edge (CloudFront in front of the internal load balancer) ---------------------------------------
+  "aws:cloudfront/distribution:Distribution": (name, _i, c) => ({
+    id: `E${hex(name, 13).toUpperCase()}`,
+    arn: `arn:aws:cloudfront::${c.account}:distribution/E${hex(name, 13).toUpperCase()}`,
+    domainName: `d${hex(name, 13)}.cloudfront.net`,
+    // The one hosted zone of every CloudFront distribution (Route 53 alias targets).
+    hostedZoneId: "Z2FDTNDATAQYW2",
+  }),
+  "aws:cloudfront/vpcOrigin:VpcOrigin": (name, _i, c) => ({
+    id: `vo_${hex(name, 22)}`,
+    arn: `arn:aws:cloudfront::${c.account}:vpcorigin/vo_${hex(name, 22)}`,
+  }),
+  "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (name) => ({
+    id: `${hex(name, 8)}-${hex(name, 4)}-4${hex(name, 3)}-8${hex(name, 3)}-${hex(name, 12)}`,
+  }),
+  // ---- end fargate edge ---------------------------------------------------------------------------------------
   // ---- ci (CI access; owned by issue 5) -------------------------------------------------------------------------
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i, c) => ({
     arn: `arn:aws:iam::${c.account}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`,
@@ -196,6 +212,11 @@ const CALLS: Record<string, (inputs: Record<string, any>, ctx: MockContext) => R
     zoneIds: ["1", "2", "3"].map((z) => `use1-az${z}`),
   }),
 
+  "aws:ec2/getManagedPrefixList:getManagedPrefixList": (i) => ({
+    id: `pl-${hex(String(i.name), 8)}`,
+    name: i.name,
+    maxEntries: 55,
+  }),
   // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
   "aws:ec2/getAmi:getAmi": (i) => {
     const arch = (i.filters as { name: string; values: string[] }[] | undefined)?.find(
