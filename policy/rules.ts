@@ -1,4 +1,4 @@
-// ferry's CrossGuard rules (issue 7). This module only declares them: `policy/index.ts` is the one place that
+// ferry's CrossGuard rules. This module only declares them: `policy/index.ts` is the one place that
 // serves them (`new PolicyPack`), so tests import and call every rule directly with hand-built arguments.
 //
 // Resource-level rules (`validateResource`) see one resource's inputs at a time. Stack-level rules

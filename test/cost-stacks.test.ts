@@ -1,5 +1,5 @@
 // The estimate of each committed stack, line by line, against hand computations from the price table
-// (scripts/plan/prices.json, from PRICES.md). The quantities come from the resources the real program declares
+// (scripts/plan/prices.json, each price with its source). The quantities come from the resources the real program declares
 // under mocks, so a change to the program that changes the bill changes one of these numbers.
 import * as assert from "node:assert/strict";
 import { planStack, type Plan } from "../scripts/plan";

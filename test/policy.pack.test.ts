@@ -1,4 +1,4 @@
-// The policy pack as the Pulumi CLI runs it (issue 7): policy/index.ts started by @pulumi/pulumi's own
+// The policy pack as the Pulumi CLI runs it: policy/index.ts started by @pulumi/pulumi's own
 // policy-pack runner (TypeScript type-checked with policy/tsconfig.json, as `pulumi preview --policy-pack
 // policy` does), with this test standing in for the engine over gRPC. Plus the pack's packaging: its
 // PulumiPolicy.yaml, its pinned dependencies and lock file, and the workflows that pass it to pulumi/actions.

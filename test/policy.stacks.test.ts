@@ -1,4 +1,4 @@
-// The policy pack over the real program (issue 7): every rule runs on every resource that each committed
+// The policy pack over the real program: every rule runs on every resource that each committed
 // stack file (and the main variants) declares under mocks, both as `pulumi up` judges it (resource rules on
 // inputs, stack rules on outputs, all values known) and as the preview of a stack that does not exist yet
 // (every input fed by another resource unknown): zero violations. Changing one real resource the way a

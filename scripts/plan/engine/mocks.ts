@@ -133,7 +133,7 @@ const RESOURCES: Record<string, Outputs> = {
   },
   // ---- end fargate-ha ----------------------------------------------------------------------------------------
 
-  // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
+  // ---- ec2-demo (cheap EC2 demo topology) ------------------------------------------------
   "aws:ec2/instance:Instance": (name, _i, c) => {
     const id = `i-${hex(name, 17)}`;
     const ip = `198.51.100.${(parseInt(hex(name, 2), 16) % 254) + 1}`;
@@ -168,7 +168,7 @@ const RESOURCES: Record<string, Outputs> = {
     id: `${hex(name, 8)}-${hex(name, 4)}-4${hex(name, 3)}-8${hex(name, 3)}-${hex(name, 12)}`,
   }),
   // ---- end fargate edge ---------------------------------------------------------------------------------------
-  // ---- ci (CI access; owned by issue 5) -------------------------------------------------------------------------
+  // ---- ci (CI access) -------------------------------------------------------------------------
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, i, c) => ({
     arn: `arn:aws:iam::${c.account}:oidc-provider/${String(i.url).replace(/^https:\/\//, "")}`,
   }),
@@ -217,7 +217,7 @@ const CALLS: Record<string, (inputs: Record<string, any>, ctx: MockContext) => R
     name: i.name,
     maxEntries: 55,
   }),
-  // ---- ec2-demo (cheap EC2 demo topology; owned by issue 3) ------------------------------------------------
+  // ---- ec2-demo (cheap EC2 demo topology) ------------------------------------------------
   "aws:ec2/getAmi:getAmi": (i) => {
     const arch = (i.filters as { name: string; values: string[] }[] | undefined)?.find(
       (f) => f.name === "architecture",
