@@ -8,9 +8,9 @@
 // docs/security.md says what this proves and what only AWS can.
 import * as assert from "node:assert/strict";
 import { stackPrefix } from "../components/names";
-import { evaluateStack, stackConfig, stackFiles, type Evaluation, type Overrides } from "./support/harness";
+import { evaluateStack, stackFiles, type Evaluation } from "./support/harness";
 import { evaluate, type Decision, type IamRequest, type NamedPolicy } from "./support/iam";
-import { contexts, deployCalls, stackFacts, type StackFacts } from "./support/iamStack";
+import { contexts, deployCalls, stackFacts, withCi, type StackFacts } from "./support/iamStack";
 
 type RoleKind = "deploy" | "preview" | "drift";
 
@@ -21,13 +21,6 @@ interface Attempt {
   readonly request: IamRequest;
   /** The same call on this stack's own resource, which the design allows; absent where it allows none. */
   readonly control?: IamRequest;
-}
-
-/** A stack file without `ferry:ci` is simulated as if it had the smallest one: the roles' shape is the same. */
-export function withCi(stack: string): Overrides {
-  return "ferry:ci" in stackConfig(stack).config
-    ? {}
-    : { config: { "ferry:ci": { repository: "example-owner/example-repo" } } };
 }
 
 function policiesOf(f: StackFacts, role: RoleKind): { principal: string; policies: NamedPolicy[] } {

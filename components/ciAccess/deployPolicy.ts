@@ -560,7 +560,9 @@ export function deployPolicy(s: CiScope): PolicyDocument {
       ],
       Resource: a.ecrRepository,
     },
-    {
+  ];
+  if (a.parameters.length)
+    statements.push({
       Sid: "SsmParameters",
       Effect: "Allow",
       Action: [
@@ -570,8 +572,7 @@ export function deployPolicy(s: CiScope): PolicyDocument {
         "ssm:RemoveTagsFromResource",
       ],
       Resource: a.parameters,
-    },
-  ];
+    });
   if (a.secrets.length)
     statements.push({
       Sid: "SecretsManager",

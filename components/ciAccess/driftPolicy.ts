@@ -105,15 +105,16 @@ export function driftStatements(s: CiScope, ci: CiIdentityArns): PolicyStatement
       Action: ["iam:GetOpenIDConnectProvider"],
       Resource: ci.oidcProvider,
     },
-    {
+  ];
+  if (a.parameters.length)
+    statements.push({
       // The stack stores these itself (image reference, config secrets, the wake passcode): reading them
       // back is reading values the stack's encrypted config already holds.
       Sid: "StoredValuesRead",
       Effect: "Allow",
       Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"],
       Resource: a.parameters,
-    },
-  ];
+    });
   if (s.instanceProfileNames.length)
     statements.push({
       Sid: "InstanceProfileRead",

@@ -90,12 +90,31 @@ function templateRegex(template: string): RegExp {
   return new RegExp(`^${parts.map((p) => p.replace(/[.+^$*?{}()|[\]\\]/g, "\\$&")).join(".+")}$`, "i");
 }
 
-/** Whether a policy ARN (with its own * and ?) can name a resource of this template. */
-function arnFits(arn: string, template: string): boolean {
-  // A "*" may stand for several segments ("targetgroup/*" = "targetgroup/<name>/<id>"): try a few fillings.
-  return ["x", "x/x", "x/x/x", "x:x"].some((fill) =>
-    templateRegex(template).test(arn.replace(/\*/g, fill).replace(/\?/g, "x")),
-  );
+/**
+ * Whether a policy ARN (with * and ?) and a resource-type template (whose ${Variables} match anything) can name
+ * the same resource: the intersection of two glob languages, decided by walking both patterns at once.
+ */
+export function arnFits(arn: string, template: string): boolean {
+  const a = [...arn.toLowerCase()];
+  const b = template
+    .toLowerCase()
+    .split(/\$\{[^}]+\}/)
+    .flatMap((part, i) => (i === 0 ? [...part] : ["*", ...part]));
+  const memo = new Map<number, boolean>();
+  const walk = (i: number, j: number): boolean => {
+    const key = i * 10_000 + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (i < a.length && a[i] === "*") result = walk(i + 1, j) || (j < b.length && walk(i, j + 1));
+    else if (j < b.length && b[j] === "*") result = walk(i, j + 1) || (i < a.length && walk(i + 1, j));
+    else if (i < a.length && j < b.length) result = (a[i] === b[j] || a[i] === "?") && walk(i + 1, j + 1);
+    else result = false;
+    memo.set(key, result);
+    return result;
+  };
+  return walk(0, 0);
 }
 
 /** Condition keys an action accepts: its own and those of its resource types. */
@@ -146,6 +165,8 @@ export async function documentProblems(
       actions.push(...expanded.filter((x) => x !== "*"));
     }
     const resources = list(s.Resource ?? s.NotResource);
+    if (kind === "identity" && resources.length === 0)
+      problems.push(`${label}: no Resource (IAM refuses the document)`);
     const conditionKeys = Object.values(
       (s.Condition ?? {}) as Record<string, Record<string, unknown>>,
     ).flatMap((block) => Object.keys(block));

@@ -1,9 +1,16 @@
 // What the IAM simulation needs from one evaluated stack, read from the declared resources (never from the
 // committed config): the CI roles with their documents, the app roles, the provider's tags, and the requests
 // a real `pulumi up` of each declared resource makes.
-import type { Evaluation, Recorded } from "./harness";
-import { json } from "./harness";
+import type { Evaluation, Overrides, Recorded } from "./harness";
+import { json, stackConfig } from "./harness";
 import type { IamRequest, NamedPolicy } from "./iam";
+
+/** A stack file without `ferry:ci` is evaluated as if it had the smallest one: the roles' shape is the same. */
+export function withCi(stack: string): Overrides {
+  return "ferry:ci" in stackConfig(stack).config
+    ? {}
+    : { config: { "ferry:ci": { repository: "example-owner/example-repo" } } };
+}
 
 export interface CiRoleDocs {
   readonly arn: string;
