@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { CiConfig } from "./ci";
 import { demoSchema, type DemoConfig } from "./demo";
-import { ConfigError, problemsFrom, unknownKeyProblem } from "./errors";
+import { ConfigError, describeValue, problemsFrom, unknownKeyProblem } from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
 import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
 
@@ -134,6 +134,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     if (!key.startsWith(`${ctx.project}:`) || KNOWN_KEYS.includes(key) || secretKeys.has(key)) continue;
     problems.push(unknownKeyProblem("", key, KNOWN_KEYS));
   }
+
+  // ferry's own `stack` and `app` tags say whose a resource is, and the CI roles' tag conditions rely on them:
+  // a stack file may not set them through aws:defaultTags (IAM compares tag keys case-insensitively).
+  const extraTags = (parseValue(raw["aws:defaultTags"] ?? "{}") as { tags?: Record<string, unknown> }).tags;
+  for (const key of Object.keys(extraTags ?? {}).filter((k) => ["stack", "app"].includes(k.toLowerCase())))
+    problems.push(
+      `aws:defaultTags.tags.${key}: got ${describeValue(extraTags![key])}, expected no "${key}" tag: ` +
+        `ferry sets "stack" and "app" on every resource itself (docs/security.md)`,
+    );
 
   const result = rootSchema.safeParse(input, { reportInput: true });
   if (!result.success) problems.push(...problemsFrom(result.error, input, rootSchema));

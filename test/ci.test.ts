@@ -139,6 +139,33 @@ describe("ferry:ci config", () => {
     assert.deepEqual(prod.preview, { pullRequests: true });
   });
 
+  it("aws:defaultTags may add tags but not override ferry's own stack/app tags (any case)", () => {
+    const withTags = (tags: Record<string, string>) =>
+      parseConfig(
+        { ...stackConfig("demo").config, "aws:defaultTags": JSON.stringify({ tags }) },
+        { project: "ferry", stack: "demo", projectRoot: ROOT, readSecret: (key) => pulumi.secret(key) },
+      );
+    assert.deepEqual(withTags({ team: "data" }).tags, {
+      app: "ragstream",
+      stack: "demo",
+      "managed-by": "ferry",
+      team: "data",
+    });
+    for (const key of ["stack", "app", "Stack", "APP"])
+      assert.throws(
+        () => withTags({ [key]: "prod" }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(
+            e.message,
+            new RegExp(`aws:defaultTags\\.tags\\.${key}: got "prod", expected no "${key}" tag: ferry sets`),
+          );
+          return true;
+        },
+        key,
+      );
+  });
+
   const bad: { title: string; ci: unknown; message: string }[] = [
     {
       title: "repository without an owner",
