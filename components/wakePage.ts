@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as ts from "typescript";
-import { STATUS_TAG, WAKE_STARTS_TAG } from "./ec2Demo";
+import { STATUS_TAG, WAKE_STARTS_TAG } from "./runtimeTags";
+import { transpileHandler } from "./lambdaCode";
 import { NAME_LIMITS, physicalName } from "./names";
 import { ssmParameterArn } from "./secrets";
 
@@ -40,8 +40,8 @@ export interface WakePageArgs {
    * name (a demo without a domain gets a new one at every start).
    */
   readonly demoUrl: pulumi.Input<string>;
-  /** Starts through this page per UTC day. @default 5 */
-  readonly dailyStartLimit?: number;
+  /** Starts through this page per UTC day. */
+  readonly dailyStartLimit: number;
   /** Shown on the page ("stops itself after N idle minutes"); unset when the idle stop is off. */
   readonly idleStopMinutes?: number;
   /**
@@ -57,22 +57,7 @@ export interface WakePageArgs {
 
 /** The handler as CommonJS: what Lambda runs as index.js. Deterministic for a given source and TypeScript. */
 export function wakeFunctionCode(source = fs.readFileSync(WAKE_HANDLER_SOURCE, "utf8")): string {
-  const out = ts.transpileModule(source, {
-    fileName: "handler.ts",
-    reportDiagnostics: true,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      removeComments: false,
-    },
-  });
-  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errors.length)
-    throw new Error(
-      `functions/wake/handler.ts does not transpile: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")).join("; ")}`,
-    );
-  return out.outputText;
+  return transpileHandler(source, "functions/wake/handler.ts");
 }
 
 export interface WakePolicyInput {
@@ -135,7 +120,7 @@ export class WakePage extends pulumi.ComponentResource {
   constructor(name: string, args: WakePageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ferry:demo:WakePage", name, {}, opts);
     const functionName = wakeFunctionName(args.prefix);
-    const limit = args.dailyStartLimit ?? 5;
+    const limit = args.dailyStartLimit;
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`WakePage: dailyStartLimit ${limit}`);
 
     // Created here (not by Lambda on first use) so it has a retention and goes away with the stack.

@@ -37,6 +37,24 @@ export const demoSchema = z.strictObject({
     })
     .default({ enabled: true, cpuPercent: 5, minutes: 60 }),
   /**
+   * Hard cap on each run: the instance schedules its own shutdown (which stops it) this long after every boot,
+   * from the host, outside the app's container, so no load on the app keeps it running. The idle stop usually
+   * ends a run first; this ends a run that is kept busy.
+   */
+  maxRuntime: z
+    .strictObject({
+      /** false only on purpose: the demo then runs as long as something keeps its CPU busy. */
+      enabled: bool().default(true),
+      minutes: int(15, 10080, "a number of minutes: an integer from 15 to 10080 (a week)").default(240),
+    })
+    .default({ enabled: true, minutes: 240 }),
+  /**
+   * CPU credit mode of a burstable type (t2, t3, t3a, t4g). "unlimited" lets a busy instance run above its
+   * baseline at extra cost; "standard" throttles it instead. Not allowed for other types.
+   * @default "standard" for burstable types
+   */
+  cpuCredits: z.enum(["standard", "unlimited"], { error: '"standard" or "unlimited"' }).optional(),
+  /**
    * On a new image digest, re-run the start script on a running instance through SSM Run Command. Runs where
    * `pulumi up` runs and needs the AWS CLI there; with false, a new image reaches the instance at its next start.
    */
@@ -50,6 +68,19 @@ export const demoSchema = z.strictObject({
   acmeEmail: email().optional(),
   /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
   acmeStaging: bool().optional(),
+  /**
+   * Security headers Caddy adds to every HTTPS answer: Strict-Transport-Security (without includeSubDomains:
+   * the demo's name only), X-Content-Type-Options, Referrer-Policy, X-Frame-Options; the app's own values win.
+   */
+  securityHeaders: z
+    .strictObject({
+      enabled: bool().default(true),
+      /** HSTS max-age in seconds; 0 sends no HSTS header (the other headers stay). */
+      hstsMaxAgeSeconds: int(0, 63072000, "seconds: an integer from 0 to 63072000 (two years)").default(
+        31536000,
+      ),
+    })
+    .default({ enabled: true, hstsMaxAgeSeconds: 31536000 }),
   /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */
   proxyImage: imageRef("public.ecr.aws/docker/library/caddy:2.10.2-alpine").optional(),
   /** Wake page: a constant public URL where visitors see the demo's state and may start it. Opt-in. */
@@ -59,7 +90,18 @@ export const demoSchema = z.strictObject({
       enabled: bool().default(true),
       /** Starts through the wake page per UTC day; the idle auto-stop ends each run. */
       dailyStartLimit: int(1, 48, "a number of starts per day: an integer").default(5),
-      /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo. */
+      /**
+       * Concurrent executions reserved for (and capping) the wake function, so a flood cannot run up more than
+       * this many at once. false: no reservation, for accounts whose unreserved minimum (100 by default, lower
+       * on new accounts' quotas) leaves nothing to reserve; the function is then capped by the account only.
+       */
+      reservedConcurrency: z
+        .union([int(1, 20, "an integer from 1 to 20"), z.literal(false)], {
+          error: "a number of concurrent executions from 1 to 20, or false for no reservation",
+        })
+        .default(2),
+      /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo.
+       * It must be at least MIN_PASSCODE_LENGTH characters long. */
       passcode: z
         .strictObject({
           /** A secret config key of this project (`pulumi config set --secret <key> <value>`). */
@@ -75,6 +117,9 @@ export const demoSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** Shortest passcode the config and the wake function accept (the function also locks out repeated guesses). */
+export const MIN_PASSCODE_LENGTH = 8;
 
 /** The default proxy image: Caddy's official image, from ECR Public. */
 export const DEFAULT_PROXY_IMAGE = "public.ecr.aws/docker/library/caddy:2.10.2-alpine";

@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { CiConfig } from "./ci";
-import { demoSchema, type DemoConfig } from "./demo";
-import { ConfigError, describeValue, problemsFrom, unknownKeyProblem } from "./errors";
+import { demoSchema, MIN_PASSCODE_LENGTH, type DemoConfig } from "./demo";
+import { ConfigError, describeValue, problemsFrom, problemText, unknownKeyProblem } from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
 import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
 
@@ -15,6 +15,8 @@ export type { CiConfig, DemoConfig, FargateConfig, Topology };
 /** The wake page's settings, with the passcode's source resolved (a config value stays an Output secret). */
 export interface WakeConfig {
   readonly dailyStartLimit: number;
+  /** Concurrent executions reserved for the function; false: none reserved. */
+  readonly reservedConcurrency: number | false;
   readonly passcode?:
     | { readonly kind: "config"; readonly key: string; readonly value: pulumi.Output<string> }
     | { readonly kind: "ssm"; readonly name: string };
@@ -163,6 +165,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
         `expected it set with: pulumi config set --secret ${wakeFromConfig} <value>`,
     );
 
+  const wakeValue = wakeFromConfig === undefined ? undefined : raw[`${ctx.project}:${wakeFromConfig}`];
+  if (wakeValue !== undefined && wakeValue.trim().length < MIN_PASSCODE_LENGTH)
+    problems.push(
+      problemText({
+        key: `${ctx.project}:${wakeFromConfig}`,
+        secret: true,
+        expected: `a passcode of at least ${MIN_PASSCODE_LENGTH} characters (ferry:demo.wake.passcode)`,
+      }),
+    );
+
   const image = resolveImage(c, ctx.projectRoot, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return toFerryConfig(c, image, raw, ctx);
@@ -257,6 +269,7 @@ function demoSettings(c: ParsedConfig, ctx: ParseContext): DemoSettings {
     wake: wake?.enabled
       ? {
           dailyStartLimit: wake.dailyStartLimit,
+          reservedConcurrency: wake.reservedConcurrency,
           passcode:
             p?.fromConfig !== undefined
               ? { kind: "config", key: p.fromConfig, value: ctx.readSecret(p.fromConfig) }

@@ -27,7 +27,11 @@ export function deployDemo(
       healthPath: cfg.app.healthPath,
       env: cfg.app.env,
       secrets: shared.secrets.entries,
-      image: { ref: shared.image.ref, digest: shared.image.digest },
+      image: {
+        ref: shared.image.ref,
+        digest: shared.image.digest,
+        pullRepositoryArn: shared.image.pullRepositoryArn,
+      },
       dns: shared.dns && { zoneId: shared.dns.zoneId, zoneArn: shared.dns.zoneArn, fqdn: shared.dns.fqdn },
       instanceType: demo.instanceType,
       rootVolumeGb: demo.rootVolumeGb,
@@ -38,29 +42,26 @@ export function deployDemo(
             proxyImage: demo.proxyImage ?? DEFAULT_PROXY_IMAGE,
             acmeEmail: demo.acmeEmail,
             acmeStaging: demo.acmeStaging ?? false,
+            securityHeaders: demo.securityHeaders,
           }
         : undefined,
       openHttp: demo.openHttp,
       sshCidrs: demo.sshCidrs,
       powerState: demo.powerState,
       idleStop: demo.idleStop,
+      maxRuntime: demo.maxRuntime,
+      cpuCredits: demo.cpuCredits,
       rollout: demo.rollout,
       awsProfile: cfg.aws.profile,
     },
     opts,
   );
 
-  // With HTTPS or port 80 published, the URL needs no port.
-  const portSuffix = demo.https || demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
-  const scheme = demo.https ? "https" : "http";
   const commands = ec2.instanceId.apply((id) => demoCommands(region, id, cfg.aws.profile));
-  const url = shared.dns
-    ? pulumi.output(`${scheme}://${shared.dns.fqdn}${portSuffix}`)
-    : pulumi.interpolate`${scheme}://${ec2.publicDns}${portSuffix}`;
 
   const wake = demo.wake && wakePage(cfg, shared, ec2, opts);
   return {
-    url,
+    url: ec2.url,
     ...(shared.dns
       ? {}
       : {
@@ -94,7 +95,6 @@ function wakePage(
   const demo = cfg.demo!;
   const wake = demo.wake!;
   const passcode = wake.passcode;
-  const portSuffix = demo.https || demo.openHttp || cfg.app.port === 80 ? "" : `:${cfg.app.port}`;
   return new WakePage(
     `${shared.prefix}-wake`,
     {
@@ -104,9 +104,7 @@ function wakePage(
       instanceId: ec2.instanceId,
       instanceArn: ec2.instanceArn,
       // Without a domain the instance gets a new EC2 name at every start: the page fills it in.
-      demoUrl: shared.dns
-        ? `${demo.https ? "https" : "http"}://${shared.dns.fqdn}${portSuffix}`
-        : `http://{publicDnsName}${portSuffix}`,
+      demoUrl: ec2.urlTemplate,
       dailyStartLimit: wake.dailyStartLimit,
       idleStopMinutes: demo.idleStop.enabled ? demo.idleStop.minutes : undefined,
       passcode:

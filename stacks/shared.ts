@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { Dns } from "../components/dns";
-import { RUNTIME_TAGS } from "../components/ec2Demo";
+import { RUNTIME_TAGS } from "../components/runtimeTags";
 import { AppImage } from "../components/image";
 import { stackPrefix } from "../components/names";
 import { AppSecrets } from "../components/secrets";

@@ -6,7 +6,14 @@ import * as vm from "node:vm";
 import { gunzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { ACME_STAGING_CA, RUNTIME_TAGS, STATUS_TAG, WAKE_STARTS_TAG } from "../components/ec2Demo";
+import { ACME_STAGING_CA } from "../components/ec2Demo";
+import {
+  ADDRESS_TAG,
+  RUNTIME_TAGS,
+  STATUS_TAG,
+  WAKE_LOCKOUT_TAG,
+  WAKE_STARTS_TAG,
+} from "../components/runtimeTags";
 import { WAKE_RUNTIME, wakeFunctionCode, wakeFunctionName } from "../components/wakePage";
 import { DEFAULT_PROXY_IMAGE } from "../config/demo";
 import * as handler from "../functions/wake/handler";
@@ -154,7 +161,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
   });
 
   describe("boot progress: the instance tags itself", () => {
-    it("may write the ferry:status tag on its own instance ARN and nothing else", () => {
+    it("may write the ferry:status and ferry:address tags on its own instance ARN and nothing else", () => {
       const grant = e.one(T.rolePolicy, "ragstream-demo-status");
       const instance = e.one(T.instance);
       assert.equal(grant.inputs.role, e.one(T.role, "ragstream-demo-role").state.name);
@@ -164,7 +171,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
           Effect: "Allow",
           Action: ["ec2:CreateTags"],
           Resource: [instance.state.arn],
-          Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["ferry:status"] } },
+          Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["ferry:status", "ferry:address"] } },
         },
       ]);
       assert.match(String(instance.state.arn), new RegExp(`^arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-`));
@@ -173,8 +180,13 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
     it("the provider ignores the run-time tags, so neither `pulumi up` nor a refresh fights over them", () => {
       const provider = e.one("pulumi:providers:aws");
       const ignore = json<{ keys: string[] }>(provider.inputs.ignoreTags, "ignoreTags");
-      assert.deepEqual(ignore.keys, ["ferry:status", "ferry:wake-starts"]);
-      assert.deepEqual([...RUNTIME_TAGS], [STATUS_TAG, WAKE_STARTS_TAG]);
+      assert.deepEqual(ignore.keys, [
+        "ferry:status",
+        "ferry:wake-starts",
+        "ferry:address",
+        "ferry:wake-lockout",
+      ]);
+      assert.deepEqual([...RUNTIME_TAGS], [STATUS_TAG, WAKE_STARTS_TAG, ADDRESS_TAG, WAKE_LOCKOUT_TAG]);
     });
 
     it("the handler reads the very tags the instance and the program use", () => {
@@ -185,7 +197,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
 
   describe("the wake page", () => {
     it("is a Node.js 22 arm64 function with the instance, the URL, the limit and the idle minutes in its env", () => {
-      const fn = e.one(T.fn);
+      const fn = e.one(T.fn, "wake");
       assert.equal(fn.parent, e.one(T.wake).urn);
       assert.deepEqual(
         [fn.inputs.name, fn.inputs.runtime, fn.inputs.handler, fn.inputs.architectures, fn.inputs.memorySize],
@@ -208,7 +220,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
     });
 
     it("ships functions/wake/handler.ts transpiled to one CommonJS index.js that exports the handler", async () => {
-      const code = e.one(T.fn).inputs.code as pulumi.asset.AssetArchive;
+      const code = e.one(T.fn, "wake").inputs.code as pulumi.asset.AssetArchive;
       const assets = await code.assets;
       assert.deepEqual(Object.keys(assets), ["index.js"]);
       const text = await (assets["index.js"] as pulumi.asset.StringAsset).text;
@@ -285,7 +297,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         [logGroup.inputs.name, logGroup.inputs.retentionInDays],
         ["/aws/lambda/ragstream-demo-wake", 7],
       );
-      const fn = e.one(T.fn);
+      const fn = e.one(T.fn, "wake");
       assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.state.name);
       for (const r of [logGroup, ...wakeChildren(e, T.rolePolicy)])
         assert.ok(fn.dependencies.includes(r.urn), r.name);
@@ -293,7 +305,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
 
     it("the function URL is public (auth NONE) with exactly the two grants a URL needs since October 2025", () => {
       const url = e.one(T.url);
-      const fn = e.one(T.fn);
+      const fn = e.one(T.fn, "wake");
       assert.deepEqual(
         [url.inputs.authorizationType, url.inputs.invokeMode, url.inputs.functionName],
         ["NONE", "BUFFERED", fn.state.name],
@@ -303,8 +315,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         undefined,
         "no CORS: browsers load the page itself, never call it cross-site",
       );
-      const grants = e
-        .ofType(T.permission)
+      const grants = wakeChildren(e, T.permission)
         .map((p) => ({
           action: p.inputs.action,
           principal: p.inputs.principal,
@@ -342,7 +353,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
           },
         },
       });
-      const vars = v.one(T.fn).inputs.environment.variables;
+      const vars = v.one(T.fn, "wake").inputs.environment.variables;
       assert.equal(vars.DAILY_START_LIMIT, "7");
       assert.equal(vars.IDLE_STOP_MINUTES, "30");
       const est = estimate({ resources: v.resources }, { region: REGION });
@@ -372,7 +383,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
       );
       assert.ok(!JSON.stringify(v.outputs).includes(value));
       assert.equal(
-        v.one(T.fn).inputs.environment.variables.PASSCODE_PARAMETER,
+        v.one(T.fn, "wake").inputs.environment.variables.PASSCODE_PARAMETER,
         "/ferry/ragstream-demo/wake-passcode",
       );
       const [policy] = wakeChildren(v, T.rolePolicy);
@@ -392,7 +403,10 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         },
       });
       assert.equal(wakeChildren(v, T.param).length, 0);
-      assert.equal(v.one(T.fn).inputs.environment.variables.PASSCODE_PARAMETER, "/ragstream/prod/WAKE_CODE");
+      assert.equal(
+        v.one(T.fn, "wake").inputs.environment.variables.PASSCODE_PARAMETER,
+        "/ragstream/prod/WAKE_CODE",
+      );
       const [policy] = wakeChildren(v, T.rolePolicy);
       assert.deepEqual(statements(policy).find((s) => s.Sid === "Passcode")!.Resource, [
         `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ragstream/prod/WAKE_CODE`,
@@ -401,7 +415,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
 
     it("without a domain it sends visitors to the instance's EC2 name of the moment, on the app port", async () => {
       const v = await evaluateStack("demo", { remove: ["ferry:dns"] });
-      assert.equal(v.one(T.fn).inputs.environment.variables.DEMO_URL, "http://{publicDnsName}:8501");
+      assert.equal(v.one(T.fn, "wake").inputs.environment.variables.DEMO_URL, "http://{publicDnsName}:8501");
       assert.equal(handler.DNS_PLACEHOLDER, "{publicDnsName}");
     });
 
@@ -411,7 +425,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         { instanceType: "t3.medium" },
       ]) {
         const v = await evaluateStack("demo", { config: { "ferry:demo": demo } });
-        assert.equal(v.ofType(T.fn).length, 0);
+        assert.equal(v.ofType(T.wake).length, 0);
         assert.equal(v.ofType(T.url).length, 0);
         assert.equal(v.outputs.wakeUrl, undefined);
       }

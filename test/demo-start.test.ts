@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { renderStartScript, type StartScriptValues } from "../components/ec2Demo";
 import { INSTANCE_ID, inOrder, Sandbox, type RunResult, type SandboxOptions } from "./instance/sandbox";
 
+/** The HTTPS settings the config defaults to (production CA, security headers with a one-year HSTS). */
+const TLS_DEFAULTS = { acmeStaging: false, securityHeaders: { enabled: true, hstsMaxAgeSeconds: 31536000 } };
+
 const SECRET = "sk-test-DO-NOT-LEAK-4f1c9a";
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const REF = `108782059508.dkr.ecr.eu-central-1.amazonaws.com/ragstream-web@${DIGEST}`;
@@ -34,7 +37,7 @@ const FQDN = "demo.rusbehabtahi.com";
 const PARK_IP = "192.0.2.1";
 const PROXY_IMAGE = "public.ecr.aws/docker/library/caddy:2.10.2";
 const STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory";
-const HTTPS_VALUES: StartScriptValues = { ...VALUES, https: { proxyImage: PROXY_IMAGE } };
+const HTTPS_VALUES: StartScriptValues = { ...VALUES, https: { ...TLS_DEFAULTS, proxyImage: PROXY_IMAGE } };
 
 /** A sandboxed instance with the RAGstream parameters in place and a public IPv4 in IMDS. */
 function instance(options: SandboxOptions = {}, values: StartScriptValues = VALUES) {
@@ -376,6 +379,52 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     assert.equal(count(stale.calls.slice(before), /^docker (run|rm|pull)/), 0, "a check changes nothing");
   });
 
+  it("--rollout <digest> (the rollout document's one command): waits for a boot run, restarts, shows the journal", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    box.write("unit-ferry-app", "activating\nactivating\nactive\n");
+    box.write("journal", "ferry-start: done: ragstream is healthy\n");
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 0, r.stderr);
+    const [wait, restart] = inOrder(r.calls, [
+      /^systemctl is-active ferry-app$/,
+      /^systemctl restart ferry-app$/,
+    ]);
+    assert.deepEqual(sleeps(r.calls.slice(wait, restart)), ["5", "5"], "waited for the boot run");
+    assert.match(r.stdout, /done: ragstream is healthy/);
+  });
+
+  it("--rollout: nothing to do when the container already runs the digest and is healthy", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    assert.equal(box.run(script).status, 0);
+    const before = box.calls().length;
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(count(since(r, before), /^systemctl restart/), 0);
+  });
+
+  it("--rollout: refuses a digest the image parameter does not name, and anything that is not a digest", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    const other = box.run(script, {}, ["--rollout", `sha256:${"cd34".repeat(16)}`]);
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /names .*@sha256:(ab12){16}, not sha256:(cd34){16}/);
+    const bad = box.run(script, {}, ["--rollout", "latest; reboot"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /is not an image digest/);
+    assert.equal(count(box.calls(), /^systemctl restart/), 0);
+  });
+
+  it("--rollout: a failed restart exits 1 with the longer journal tail", () => {
+    const { box } = make();
+    const script = path.join(box.dir, "ferry-start");
+    box.fail("restart-ferry-app", 1);
+    const r = box.run(script, {}, ["--rollout", DIGEST]);
+    assert.equal(r.status, 1);
+    assert.ok(r.calls.includes("journalctl -u ferry-app -n 80 --no-pager -o cat"));
+  });
+
   it("reads a Secrets Manager secret with get-secret-value", () => {
     const arn = "arn:aws:secretsmanager:eu-central-1:108782059508:secret:ragstream/key-AbCdEf";
     const { box, start } = make(
@@ -418,6 +467,88 @@ describe("ferry-start.sh on an instance (D5, D6)", () => {
     const r = start({ FERRY_ALLOW_NON_ROOT: "0" });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /run as root/);
+  });
+});
+
+describe("ferry-start.sh per boot: the runtime cap and the idle alarm reset", () => {
+  const CAPPED: StartScriptValues = {
+    ...VALUES,
+    maxRuntimeMinutes: 240,
+    idleAlarmName: "ragstream-demo-idle-stop",
+  };
+  const make = instances(CAPPED);
+  const shutdowns = (calls: string[]) => calls.filter((c) => c.startsWith("shutdown "));
+
+  it("schedules the power-off MAX minutes after boot (not after this run) and resets the alarm, once per boot", () => {
+    const { box, start } = make();
+    box.write("uptime", "600.42 1100.10\n"); // booted 10 minutes ago
+    const first = start();
+    assert.equal(first.status, 0, first.stderr);
+    assert.deepEqual(shutdowns(first.calls), [
+      "shutdown -P +230 ferry: the demo's maximum runtime of 240 minutes per boot is reached",
+    ]);
+    // The cap comes first, before the network wait: a boot whose deploy fails still ends.
+    assert.ok(
+      first.calls.indexOf(shutdowns(first.calls)[0]) < first.calls.findIndex((c) => c.startsWith("curl")),
+    );
+    assert.deepEqual(box.alarmStates(), ["ragstream-demo-idle-stop OK"]);
+    assert.match(first.stderr, /this instance stops in 230 minutes/);
+    // A later run of the same boot (a rollout, a manual restart) neither moves the cap nor resets the alarm.
+    box.write("uptime", "7200.00 1.00\n");
+    const again = start();
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(shutdowns(again.calls).length, 1, "still the one schedule of this boot");
+    assert.deepEqual(box.alarmStates(), ["ragstream-demo-idle-stop OK"]);
+  });
+
+  it("a run past the cap (uptime above it) stops in 1 minute; a failed deploy still gets the cap", () => {
+    const { box, start } = make();
+    box.write("uptime", `${241 * 60}.00 1.00\n`);
+    box.fail("imds-token", 99);
+    const r = start({ FERRY_RETRIES: "1" });
+    assert.notEqual(r.status, 0);
+    assert.deepEqual(shutdowns(r.calls), [
+      "shutdown -P +1 ferry: the demo's maximum runtime of 240 minutes per boot is reached",
+    ]);
+  });
+
+  it("the alarm reset is retried (IAM may still propagate) and a lasting failure only warns", () => {
+    const { box, start } = make();
+    box.fail("set-alarm-state", 99);
+    const r = start({ FERRY_RETRIES: "3" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      count(
+        r.calls,
+        /^aws cloudwatch set-alarm-state --region eu-central-1 --alarm-name ragstream-demo-idle-stop --state-value OK /,
+      ),
+      3,
+    );
+    assert.match(r.stderr, /WARNING: the idle alarm ragstream-demo-idle-stop was not reset/);
+  });
+
+  it("a failing shutdown schedule is logged as an error and the app still starts", () => {
+    const { box, start } = make();
+    box.fail("shutdown", 1);
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /ERROR: could not schedule the maximum-runtime stop/);
+  });
+
+  it("disabled cap and no idle alarm: no shutdown, no alarm call, and the log says so", () => {
+    const { box, start } = make({}, VALUES);
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(shutdowns(r.calls), []);
+    assert.equal(count(r.calls, /cloudwatch/), 0);
+    assert.deepEqual(box.alarmStates(), []);
+    assert.match(r.stderr, /no maximum runtime/);
+  });
+
+  it("after the DNS update the instance tags the address it pointed the record at (for the parking function)", () => {
+    const { box, start } = make();
+    assert.equal(start().status, 0);
+    assert.deepEqual(box.addresses(), [IP]);
   });
 });
 
@@ -517,7 +648,8 @@ describe("ferry-start.sh status reports: the ferry:status tag the wake page read
     box.fail("create-tags", 99);
     const r = start();
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(count(r.calls, /^aws ec2 create-tags /), 5, "one call per stage, none retried");
+    // Five stages and the address tag after the DNS update.
+    assert.equal(count(r.calls, /^aws ec2 create-tags /), 6, "one call per stage, none retried");
     assert.deepEqual(sleeps(r.calls), []);
     assert.match(r.stderr, /status starting not reported: .*UnauthorizedOperation/);
     assert.match(r.stderr, /done: ragstream is healthy/);
@@ -551,6 +683,16 @@ describe("ferry-start.sh status reports: the ferry:status tag the wake page read
 describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", () => {
   const make = instances(HTTPS_VALUES);
 
+  /** The security headers the config turns on by default (HSTS for a year, this name only). */
+  const HEADER_BLOCK = [
+    "\theader {",
+    '\t\t?Strict-Transport-Security "max-age=31536000"',
+    "\t\t?X-Content-Type-Options nosniff",
+    "\t\t?Referrer-Policy strict-origin-when-cross-origin",
+    "\t\t?X-Frame-Options SAMEORIGIN",
+    "\t\t-Server",
+    "\t}",
+  ];
   /** The Caddyfile for demo.rusbehabtahi.com → ragstream:8501, with `globals` (tab-indented lines) added. */
   const caddyfile = (...globals: string[]) =>
     [
@@ -563,6 +705,7 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
       "}",
       "demo.rusbehabtahi.com {",
       "\tencode zstd gzip",
+      ...HEADER_BLOCK,
       "\treverse_proxy ragstream:8501",
       "}",
       "",
@@ -644,6 +787,74 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
     assertNoLeak(r, box);
   });
 
+  it("security headers: off leaves no header block; HSTS max-age 0 drops only HSTS", () => {
+    const off = make(
+      {},
+      {
+        ...HTTPS_VALUES,
+        https: { ...HTTPS_VALUES.https!, securityHeaders: { enabled: false, hstsMaxAgeSeconds: 31536000 } },
+      },
+    );
+    assert.equal(off.start().status, 0);
+    const noBlock = fs.readFileSync(path.join(off.box.confDir, "Caddyfile"), "utf8");
+    assert.doesNotMatch(noBlock, /header|Strict-Transport-Security/);
+    const noHsts = make(
+      {},
+      {
+        ...HTTPS_VALUES,
+        https: { ...HTTPS_VALUES.https!, securityHeaders: { enabled: true, hstsMaxAgeSeconds: 0 } },
+      },
+    );
+    assert.equal(noHsts.start().status, 0);
+    const text = fs.readFileSync(path.join(noHsts.box.confDir, "Caddyfile"), "utf8");
+    assert.doesNotMatch(text, /Strict-Transport-Security/);
+    assert.match(text, /\?X-Content-Type-Options nosniff/);
+  });
+
+  it("the rendered Caddyfile (HSTS and headers, staging CA, e-mail) passes `caddy validate`", function () {
+    const caddy = spawnSync("bash", ["-c", "command -v caddy"], { encoding: "utf8" }).stdout.trim();
+    if (!caddy) {
+      // CI installs Debian's caddy (.ci/run); only a local machine without it may skip, and says so.
+      if (process.env.CI === "true") assert.fail("caddy is required in CI (Debian package caddy)");
+      this.skip();
+    }
+    const variants: StartScriptValues[] = [
+      HTTPS_VALUES,
+      {
+        ...VALUES,
+        https: {
+          ...TLS_DEFAULTS,
+          proxyImage: PROXY_IMAGE,
+          acmeEmail: "ops@rusbehabtahi.com",
+          acmeStaging: true,
+        },
+      },
+    ];
+    for (const values of variants) {
+      const { box, start } = make({}, values);
+      assert.equal(start().status, 0);
+      const file = path.join(box.confDir, "Caddyfile");
+      const r = spawnSync(caddy, ["validate", "--adapter", "caddyfile", "--config", file], {
+        encoding: "utf8",
+        env: { ...process.env, HOME: box.dir, XDG_DATA_HOME: box.dir, XDG_CONFIG_HOME: box.dir },
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, `caddy validate: ${r.stderr}`);
+      assert.match(r.stderr + r.stdout, /Valid configuration/);
+    }
+    // Positive control: caddy does reject a broken file, so the check above can fail.
+    const broken = path.join(os.tmpdir(), `ferry-broken-${process.pid}.Caddyfile`);
+    fs.writeFileSync(
+      broken,
+      "demo.example.com {\n\theader {\n\t\tStrict-Transport-Security max-age=1\n\t}\n\tno_such_directive\n}\n",
+    );
+    const bad = spawnSync(caddy, ["validate", "--adapter", "caddyfile", "--config", broken], {
+      encoding: "utf8",
+    });
+    fs.rmSync(broken);
+    assert.notEqual(bad.status, 0);
+  });
+
   it("an image no container uses is pruned (the stand-in's prune is real enough to show the above)", () => {
     const { box, start } = make();
     box.image(OLD_REF);
@@ -657,7 +868,12 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
       {},
       {
         ...VALUES,
-        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com", acmeStaging: true },
+        https: {
+          ...TLS_DEFAULTS,
+          proxyImage: PROXY_IMAGE,
+          acmeEmail: "ops@rusbehabtahi.com",
+          acmeStaging: true,
+        },
       },
     );
     const r = start();
@@ -677,7 +893,7 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
       {},
       {
         ...VALUES,
-        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com" },
+        https: { ...TLS_DEFAULTS, proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com" },
       },
     );
     const r = start();
@@ -744,7 +960,10 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
     box.certificate(FQDN);
     const other = box.script(
       "ferry-start-2",
-      renderStartScript({ ...VALUES, https: { proxyImage: PROXY_IMAGE, acmeEmail: "new@rusbehabtahi.com" } }),
+      renderStartScript({
+        ...VALUES,
+        https: { ...TLS_DEFAULTS, proxyImage: PROXY_IMAGE, acmeEmail: "new@rusbehabtahi.com" },
+      }),
     );
     const before = box.calls().length;
     const r = box.run(other);
@@ -761,7 +980,10 @@ describe("ferry-start.sh with HTTPS: Caddy (ferry-proxy) in front of the app", (
     const { box, start } = make();
     assert.equal(start().status, 0);
     const image = "public.ecr.aws/docker/library/caddy:2.10.3";
-    const other = box.script("ferry-start-2", renderStartScript({ ...VALUES, https: { proxyImage: image } }));
+    const other = box.script(
+      "ferry-start-2",
+      renderStartScript({ ...VALUES, https: { ...TLS_DEFAULTS, proxyImage: image } }),
+    );
     const before = box.calls().length;
     const r = box.run(other);
     assert.equal(r.status, 0, r.stderr);
@@ -1024,7 +1246,13 @@ describe("ferry-start.sh --stop: at shutdown (ferry-park.service)", () => {
 
 describe("rollout.sh: a new digest reaches a running instance (D8)", () => {
   const ROLLOUT = path.resolve(__dirname, "..", "scripts", "instance", "rollout.sh");
-  const ENV = { INSTANCE_ID: "i-0123456789abcdef0", AWS_REGION: "eu-central-1", IMAGE_REF: REF };
+  const ENV = {
+    INSTANCE_ID: "i-0123456789abcdef0",
+    AWS_REGION: "eu-central-1",
+    IMAGE_REF: REF,
+    IMAGE_DIGEST: DIGEST,
+    ROLLOUT_DOCUMENT: "ferry-ragstream-demo-rollout",
+  };
   const boxes: Sandbox[] = [];
   const make = (options?: SandboxOptions) => {
     const box = new Sandbox(options);
@@ -1056,26 +1284,47 @@ describe("rollout.sh: a new digest reaches a running instance (D8)", () => {
     assert.equal(count(r.calls, /send-command/), 0);
   });
 
-  it("a running instance: send-command restarts ferry-app, polls until Success, exits 0", () => {
+  it("a running instance: send-command runs the stack's rollout document with the digest, polls until Success", () => {
     const box = make();
     box.write("invocation-statuses", "Pending\nInProgress\nInProgress\nSuccess\n");
+    box.write("journal", "ferry-start: done: app is healthy\n");
     const r = box.run(ROLLOUT, ENV);
     assert.equal(r.status, 0, r.stderr);
     inOrder(r.calls, [
       /^aws ec2 describe-instances /,
-      /^aws ssm send-command --region eu-central-1 --instance-ids i-0123456789abcdef0 --document-name AWS-RunShellScript /,
+      /^aws ssm send-command --region eu-central-1 --instance-ids i-0123456789abcdef0 --document-name ferry-ragstream-demo-rollout /,
       /^aws ssm get-command-invocation .*--command-id cmd-0123456789abcdef --instance-id i-0123456789abcdef0 --query Status/,
     ]);
     assert.equal(count(r.calls, /--query Status/), 4);
     assert.deepEqual(sleeps(r.calls), ["5", "5", "5"]);
-    assert.equal(box.read("send-command-document"), "AWS-RunShellScript\n");
-    const params = JSON.parse(box.read("send-command-parameters.json")!);
-    assert.deepEqual(params.executionTimeout, ["1800"]);
-    assert.match(params.commands[0], /systemctl is-active ferry-app \| grep -qx activating/);
-    assert.equal(params.commands[1], "if /usr/local/bin/ferry-start --is-current; then exit 0; fi");
-    assert.match(params.commands[2], /^if systemctl restart ferry-app; then journalctl -u ferry-app /);
+    // Never the shell document: the deploy role needs SendCommand on this stack's document only.
+    assert.equal(count(r.calls, /AWS-RunShellScript/), 0);
+    assert.equal(box.read("send-command-document"), "ferry-ragstream-demo-rollout\n");
+    assert.deepEqual(JSON.parse(box.read("send-command-parameters.json")!), { digest: [DIGEST] });
     assert.match(r.stdout, /instance i-0123456789abcdef0 now runs .*@sha256:/);
-    assert.match(r.stdout, /ferry-start: done: app is healthy/, "the remote journal tail is shown");
+  });
+
+  it("no digest (an image deployed by tag): nothing to roll out, no AWS call", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, IMAGE_DIGEST: "" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /nothing to roll out/);
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("a digest that is not sha256:<64 hex> is refused before anything is sent", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, IMAGE_DIGEST: `${DIGEST}'; reboot; '` });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is not an image digest/);
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("ROLLOUT_DOCUMENT is required", () => {
+    const box = make();
+    const r = box.run(ROLLOUT, { ...ENV, ROLLOUT_DOCUMENT: "" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /ROLLOUT_DOCUMENT is required/);
   });
 
   it("the run on the instance fails: exit 1 with the status and the journal", () => {
@@ -1161,7 +1410,12 @@ describe("shellcheck on every shell file (scripts/**/*.sh, the stand-ins, and a 
       renderedHttps,
       renderStartScript({
         ...VALUES,
-        https: { proxyImage: PROXY_IMAGE, acmeEmail: "ops@rusbehabtahi.com", acmeStaging: true },
+        https: {
+          ...TLS_DEFAULTS,
+          proxyImage: PROXY_IMAGE,
+          acmeEmail: "ops@rusbehabtahi.com",
+          acmeStaging: true,
+        },
       }),
     );
     const r = spawnSync("shellcheck", ["-x", "-s", "bash", ...files, rendered, renderedHttps], {

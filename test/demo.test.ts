@@ -11,7 +11,7 @@ import {
   amiFilters,
   architectureOf,
   demoCommands,
-  ecrRepositoryArn,
+  DIGEST_PATTERN,
   fillTemplate,
   idlePeriods,
   imageParameterName,
@@ -20,11 +20,16 @@ import {
   renderStartScript,
   packUserData,
   renderUserData,
+  rolloutDocumentName,
   shellQuote,
+  START_SCRIPT_PATH,
   USER_DATA_LIMIT,
   type StartScriptValues,
 } from "../components/ec2Demo";
 import { ROOT, evaluateStack, json, type Evaluation, type Recorded } from "./support/harness";
+
+/** The HTTPS settings the config defaults to (production CA, security headers with a one-year HSTS). */
+const TLS_DEFAULTS = { acmeStaging: false, securityHeaders: { enabled: true, hstsMaxAgeSeconds: 31536000 } };
 
 const T = {
   instance: "aws:ec2/instance:Instance",
@@ -40,6 +45,7 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   power: "aws:ec2transitgateway/instanceState:InstanceState",
   command: "command:local:Command",
+  document: "aws:ssm/document:Document",
   component: "ferry:demo:Ec2Demo",
 } as const;
 
@@ -433,7 +439,13 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         env: {},
         secrets: [{ envName: "OPENAI_API_KEY", kind: "ssm", ref: "/ragstream/prod/OPENAI_API_KEY" }],
         dns: { zoneId, fqdn: "demo.rusbehabtahi.com" },
-        https: { proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine", acmeStaging: false },
+        https: {
+          ...TLS_DEFAULTS,
+          proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
+          acmeStaging: false,
+        },
+        maxRuntimeMinutes: 240,
+        idleAlarmName: "ragstream-demo-idle-stop",
       });
       assert.equal(startScriptOf(e), expected);
       assert.doesNotMatch(expected, /@@[A-Z_]+@@/);
@@ -572,15 +584,58 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
         INSTANCE_ID: own(e, T.instance).state.id,
         AWS_REGION: REGION,
         IMAGE_REF: e.outputs.imageRef,
+        IMAGE_DIGEST: e.outputs.imageDigest,
+        ROLLOUT_DOCUMENT: own(e, T.document).state.name,
       });
-      for (const dep of [own(e, T.param, "image-ref"), own(e, T.instance)])
+      for (const dep of [own(e, T.param, "image-ref"), own(e, T.instance), own(e, T.document)])
         assert.ok(c.dependencies.includes(dep.urn), dep.name);
       assert.equal(c.options.customTimeouts.create, "40m");
     });
 
-    it("is absent with ferry:demo.rollout false", async () => {
+    it("is absent with ferry:demo.rollout false (the document stays: it costs nothing and only rolls out)", async () => {
       const v = await evaluateStack("demo", { config: { "ferry:demo": { rollout: false } } });
       assert.equal(v.ofType(T.command).length, 0);
+      assert.equal(v.ofType(T.document).length, 1);
+    });
+
+    it("sends a Command document of this stack that runs only `ferry-start --rollout '<digest>'`", () => {
+      const d = own(e, T.document);
+      assert.equal(d.parent, e.one(T.component).urn);
+      assert.equal(d.inputs.documentType, "Command");
+      assert.equal(d.inputs.targetType, "/AWS::EC2::Instance");
+      const prefix = e.one(T.component).name;
+      assert.equal(d.inputs.name, rolloutDocumentName(prefix));
+      assert.match(d.inputs.name, /^[A-Za-z0-9_.-]{3,128}$/);
+      assert.doesNotMatch(d.inputs.name, /^(aws|amazon|amzn)/i, "reserved prefixes");
+      const doc = JSON.parse(d.inputs.content);
+      assert.equal(doc.schemaVersion, "2.2");
+      assert.deepEqual(Object.keys(doc.parameters), ["digest"], "no parameter that could carry a command");
+      assert.equal(doc.parameters.digest.type, "String");
+      assert.equal(doc.parameters.digest.allowedPattern, DIGEST_PATTERN);
+      assert.equal(doc.mainSteps.length, 1);
+      const step = doc.mainSteps[0];
+      assert.equal(step.action, "aws:runShellScript");
+      assert.deepEqual(step.inputs.runCommand, [`${START_SCRIPT_PATH} --rollout '{{ digest }}'`]);
+      // The only parameter reference is the digest, and the pattern admits no quote, space or ; to break out.
+      assert.deepEqual(JSON.stringify(doc).match(/\{\{[^}]*\}\}/g), ["{{ digest }}"]);
+      const pattern = new RegExp(DIGEST_PATTERN);
+      assert.ok(pattern.test(`sha256:${"0a".repeat(32)}`), "positive control: a digest passes");
+      for (const bad of [
+        `sha256:${"0a".repeat(32)}'; reboot; '`,
+        `sha256:${"0a".repeat(32)}\nreboot`,
+        "latest",
+        "",
+      ])
+        assert.ok(!pattern.test(bad), JSON.stringify(bad));
+      // The path the document runs is where cloud-init installs the start script.
+      assert.ok(cloudConfig(userDataOf(e)).write_files.some((f) => f.path === START_SCRIPT_PATH));
+    });
+
+    it("names fit SSM's 128-character limit and stay stack-scoped for any prefix", () => {
+      const long = `${"a".repeat(60)}-${"b".repeat(100)}`;
+      assert.ok(rolloutDocumentName(long).length <= 128);
+      assert.notEqual(rolloutDocumentName(long), rolloutDocumentName(`${long}x`));
+      assert.equal(rolloutDocumentName("aws-demo"), "ferry-aws-demo-rollout");
     });
   });
 
@@ -696,19 +751,6 @@ describe("ec2Demo pure helpers", () => {
     assert.ok(!re.test("al2023-ami-2023.9.20251117.1-kernel-6.1-arm64"));
   });
 
-  it("ecrRepositoryArn: from a digest or tag reference in ECR; undefined elsewhere", () => {
-    const d = `sha256:${"f".repeat(64)}`;
-    assert.equal(
-      ecrRepositoryArn(`108782059508.dkr.ecr.eu-central-1.amazonaws.com/ragstream-web@${d}`),
-      "arn:aws:ecr:eu-central-1:108782059508:repository/ragstream-web",
-    );
-    assert.equal(
-      ecrRepositoryArn("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1"),
-      "arn:aws:ecr:us-east-1:123456789012:repository/team/app",
-    );
-    assert.equal(ecrRepositoryArn(`ghcr.io/acme/app@${d}`), undefined);
-  });
-
   it("shellQuote: bash reads back exactly the value, whatever it holds", () => {
     for (const value of ["", "plain", "it's", `a"b`, "$HOME `id` $(id) \\n", "tab\there", "ümlaut €"]) {
       const r = spawnSync("bash", ["-c", `printf %s ${shellQuote(value)}`], { encoding: "utf8" });
@@ -779,6 +821,7 @@ describe("ec2Demo pure helpers", () => {
       secrets,
       dns: { zoneId: "Z0123456789ABCDEFGHIJ", fqdn: "demo.example.com" },
       https: {
+        ...TLS_DEFAULTS,
         proxyImage: "public.ecr.aws/docker/library/caddy:2.10.2-alpine",
         acmeEmail: "ops@example.com",
       },

@@ -24,11 +24,12 @@
 #              3  the app is healthy but the DNS record could not be updated (see the journal);
 #              4  the app is healthy but HTTPS does not answer (no certificate yet? `docker logs ferry-proxy`).
 #
-# `ferry-start --is-current`: used by the rollout (see is_current).
+# `ferry-start --is-current`: true when the container runs the parameter's image and is healthy (is_current).
+# `ferry-start --rollout <digest>`: what the stack's rollout SSM document runs (see rollout).
 # `ferry-start --stop`: ExecStop of ferry-park.service, at shutdown: stops ferry-proxy, parks the A record on
 # $PARK_IP (only while it still points at this instance) and reports "stopped". Best effort, bounded, exit 0.
 #
-# Rendered by components/ec2Demo.ts (renderStartScript): every @@…@@ placeholder below becomes a shell-quoted stack
+# Rendered by components/ec2Demo/userData.ts (renderStartScript): every @@…@@ placeholder below becomes a shell-quoted stack
 # value. No secret is in this file: secret values are read from SSM / Secrets Manager at run time, go to a
 # mode-0600 env file on tmpfs that is removed right after `docker run`, and are never printed.
 # Functions run through `retry` and `trap` look unreachable to shellcheck (SC2317); they are not.
@@ -57,6 +58,13 @@ ACME_EMAIL=@@ACME_EMAIL@@
 ACME_CA=@@ACME_CA@@
 # What the A record holds while the instance is stopped: TEST-NET-1 (RFC 5737), never routed to anyone.
 PARK_IP=@@PARK_IP@@
+# Hard cap per boot, in minutes: the host powers itself off (= stop) this long after booting. "" = no cap.
+MAX_RUNTIME=@@MAX_RUNTIME@@
+# The idle-stop alarm, reset to OK at each boot so that the next idle period always fires it. "" = none.
+IDLE_ALARM=@@IDLE_ALARM@@
+# Caddy's response headers: "true" adds the security headers; HSTS max-age in seconds (0: no HSTS header).
+SECURITY_HEADERS=@@SECURITY_HEADERS@@
+HSTS_MAX_AGE=@@HSTS_MAX_AGE@@
 
 # --- tunables (environment overrides exist for the tests and for a person debugging) ---
 RUN_DIR=${FERRY_RUN_DIR:-/run/ferry}
@@ -72,6 +80,8 @@ DATA_DIR=${FERRY_DATA_DIR:-/var/lib/ferry}
 # drop it before Let's Encrypt looks the name up.
 DNS_SETTLE=${FERRY_DNS_SETTLE:-60}
 TLS_TIMEOUT=${FERRY_TLS_TIMEOUT:-180}
+# How long a rollout waits for a boot run still in progress (ferry-app "activating") before it gives up.
+ROLLOUT_WAIT=${FERRY_ROLLOUT_WAIT:-900}
 IMDS=http://169.254.169.254
 PROXY=ferry-proxy
 # The Docker network the proxy and the app share. A bridge network, not the host's: with the instance's IMDS hop
@@ -86,6 +96,9 @@ TOKEN=
 VALUE=
 # Status reports (the ferry:status tag) go to this instance; empty when IMDS did not say which one it is.
 INSTANCE_ID=
+# Seconds since boot (the runtime cap counts from boot). "$RUN_DIR/booted" (tmpfs: gone at every boot) marks
+# the first run of a boot, which caps the runtime and resets the idle alarm.
+UPTIME_FILE=${FERRY_UPTIME_FILE:-/proc/uptime}
 # The deploy step under way (empty outside a deploy run), and the first one that failed; see cleanup.
 STEP=
 FAILED=
@@ -191,16 +204,54 @@ read_instance_id() {
   fi
 }
 
-# set_status <stage>: the tag ferry:status = "<stage> <UTC time>" on this instance, which the wake page reads.
-# Best effort: one call, bounded, a failure is logged and never fails the run. JSON, not the shorthand
+# put_tag <key> <value>: one tag on this instance (the role may write ferry:status and ferry:address only).
+# Best effort: one call, bounded; callers log a failure, which never fails the run. JSON, not the shorthand
 # Key=…,Value=…: the shorthand ends a value at its first space.
-set_status() {
+put_tag() {
   [[ -n $INSTANCE_ID ]] || return 0
   local tags
-  tags=$(printf '[{"Key":"ferry:status","Value":"%s %s"}]' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+  tags=$(printf '[{"Key":"%s","Value":"%s"}]' "$1" "$2")
   aws ec2 create-tags --region "$REGION" --resources "$INSTANCE_ID" --tags "$tags" \
-    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE" ||
-    log "status $1 not reported: $(tail -n 1 "$ERR_FILE")"
+    --cli-connect-timeout 5 --cli-read-timeout 10 >/dev/null 2>"$ERR_FILE"
+}
+
+# set_status <stage>: the tag ferry:status = "<stage> <UTC time>" on this instance, which the wake page reads.
+set_status() {
+  put_tag ferry:status "$1 $(date -u +%Y-%m-%dT%H:%M:%SZ)" || log "status $1 not reported: $(tail -n 1 "$ERR_FILE")"
+}
+
+# cap_runtime: once per boot, schedules the power-off that ends this run after MAX_RUNTIME minutes of uptime
+# (instance-initiated shutdown = stop). systemd holds the schedule on the host: nothing in the app's container
+# can cancel it, and keeping the app busy (which defeats the idle alarm) does not delay it. Counted from boot,
+# so a later run (a rollout, a manual restart) never pushes it back.
+cap_runtime() {
+  local up remaining
+  if [[ -z $MAX_RUNTIME ]]; then
+    log "no maximum runtime (ferry:demo.maxRuntime is off): only the idle alarm stops this instance"
+    return 0
+  fi
+  up=$(cut -d. -f1 "$UPTIME_FILE" 2>/dev/null || echo 0)
+  remaining=$((MAX_RUNTIME - up / 60))
+  if ((remaining < 1)); then remaining=1; fi
+  if shutdown -P "+$remaining" "ferry: the demo's maximum runtime of $MAX_RUNTIME minutes per boot is reached" \
+    >/dev/null 2>"$ERR_FILE"; then
+    log "maximum runtime: this instance stops in $remaining minutes ($MAX_RUNTIME minutes after boot)"
+  else
+    log "ERROR: could not schedule the maximum-runtime stop: $(tail -n 1 "$ERR_FILE")"
+  fi
+}
+
+# reset_idle_alarm: once per boot, sets the idle-stop alarm to OK. An alarm acts only on a change INTO ALARM:
+# after a quick restart it may still be in ALARM from the last run and would never fire for this one.
+reset_idle_alarm() {
+  [[ -n $IDLE_ALARM ]] || return 0
+  if retry "resetting the idle alarm $IDLE_ALARM" aws cloudwatch set-alarm-state --region "$REGION" \
+    --alarm-name "$IDLE_ALARM" --state-value OK --state-reason "ferry-start: a new boot of the demo instance" \
+    --cli-connect-timeout 5 --cli-read-timeout 10; then
+    log "idle alarm $IDLE_ALARM reset to OK for this boot"
+  else
+    log "WARNING: the idle alarm $IDLE_ALARM was not reset; if it is still in ALARM it will not stop this run"
+  fi
 }
 
 apt_install_docker() {
@@ -361,6 +412,9 @@ update_dns() {
   retry "Route 53 UPSERT $FQDN A $ip" upsert_record "$ip" || return 1
   change=$VALUE
   log "DNS: $FQDN A $ip (TTL 60) submitted as $change"
+  # The address the record now holds, for the parking function: when this instance stops in a way that skips
+  # ferry-park (a forced stop, a host failure), it parks the record only if it still holds this address.
+  put_tag ferry:address "$ip" || log "address tag not written (the parking function then leaves the record): $(tail -n 1 "$ERR_FILE")"
   # Waiting for INSYNC is a courtesy for the log; the record is already accepted.
   while ((tries < 12)); do
     status=
@@ -382,8 +436,16 @@ caddyfile() {
   printf '{\n\tadmin off\n'
   if [[ -n $ACME_EMAIL ]]; then printf '\temail %s\n' "$ACME_EMAIL"; fi
   if [[ -n $ACME_CA ]]; then printf '\tacme_ca %s\n' "$ACME_CA"; fi
-  printf '\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n%s {\n\tencode zstd gzip\n\treverse_proxy %s:%s\n}\n' \
-    "$FQDN" "$CONTAINER" "$PORT"
+  printf '\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n%s {\n\tencode zstd gzip\n' "$FQDN"
+  if [[ $SECURITY_HEADERS == true ]]; then
+    # "?" sets a header only when the app did not: the app's own policy wins. HSTS without includeSubDomains
+    # or preload: it binds this name only, never the rest of the owner's domain.
+    printf '\theader {\n'
+    if ((HSTS_MAX_AGE > 0)); then printf '\t\t?Strict-Transport-Security "max-age=%s"\n' "$HSTS_MAX_AGE"; fi
+    printf '\t\t?X-Content-Type-Options nosniff\n\t\t?Referrer-Policy strict-origin-when-cross-origin\n'
+    printf '\t\t?X-Frame-Options SAMEORIGIN\n\t\t-Server\n\t}\n'
+  fi
+  printf '\treverse_proxy %s:%s\n}\n' "$CONTAINER" "$PORT"
 }
 
 # ensure_proxy: ferry-proxy (Caddy, on the $NETWORK bridge network, publishing 80 and 443) running with the current Caddyfile. Only ever called once
@@ -518,6 +580,31 @@ is_current() {
   return 1
 }
 
+# rollout <digest> (`ferry-start --rollout sha256:…`): the only command of the stack's rollout SSM document,
+# run by the SSM agent as root when `pulumi up` pushes a new digest. Waits while a boot run is still in progress
+# (a restart would kill it half-way), refuses when the image parameter does not name this digest (the
+# parameter is updated before the rollout is sent; a mismatch means an older or newer deploy raced this one),
+# does nothing when the container already runs it and is healthy, else restarts ferry-app, which blocks until
+# its run has finished, and shows the end of its journal either way.
+rollout() {
+  local want=$1 waited=0 journal_lines=20 rc=0
+  if [[ ! $want =~ ^sha256:[0-9a-f]{64}$ ]]; then die "rollout: '$want' is not an image digest"; fi
+  while [[ $(systemctl is-active ferry-app 2>/dev/null || true) == activating ]]; do
+    if ((waited >= ROLLOUT_WAIT)); then die "rollout: ferry-app is still starting after ${ROLLOUT_WAIT}s"; fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+  read_image_ref
+  if [[ $IMAGE_REF != *"@$want" ]]; then
+    die "rollout: the image parameter $IMAGE_PARAM names $IMAGE_REF, not $want (another deploy in between?)"
+  fi
+  if is_current; then return 0; fi
+  systemctl restart ferry-app || rc=$?
+  if ((rc != 0)); then journal_lines=80; fi
+  journalctl -u ferry-app -n "$journal_lines" --no-pager -o cat || true
+  return "$rc"
+}
+
 main() {
   local status=0 dns=ok tls=ok
   # Set first: from here on the shutdown path exits 0 whatever fails (see cleanup).
@@ -532,19 +619,30 @@ main() {
     --is-current)
       if is_current; then exit 0; else exit 1; fi
       ;;
+    --rollout)
+      if rollout "${2:-}"; then exit 0; else exit 1; fi
+      ;;
     --stop)
       stop_instance
       exit 0
       ;;
-    *) die "usage: ferry-start [--is-current | --stop]" ;;
+    *) die "usage: ferry-start [--is-current | --rollout <digest> | --stop]" ;;
   esac
   # One run at a time: the boot run, a manual run and a rollout from `pulumi up` may overlap.
   exec 9>"$RUN_DIR/lock"
   flock -w 900 9 || die "another ferry-start run still holds $RUN_DIR/lock"
 
   log "starting $CONTAINER (region $REGION)"
+  local first_run=false
+  if [[ ! -e $RUN_DIR/booted ]]; then
+    first_run=true
+    touch "$RUN_DIR/booted"
+    # First, before anything that can fail: every boot ends, whatever happens to the deploy.
+    cap_runtime
+  fi
   retry "waiting for the network (instance metadata)" imds_token || die "no network: instance metadata unreachable"
   read_instance_id
+  if [[ $first_run == true ]]; then reset_idle_alarm; fi
   # From here on every exit reports ready or failed:<step> (cleanup). Docker is there to pull the image: a
   # failure to install or start it reports failed:pull.
   STEP=pull

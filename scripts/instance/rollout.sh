@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # rollout: brings a new image digest to a RUNNING demo instance without a restart (requirement D8).
 #
-# Run by `pulumi up` (a @pulumi/command local.Command in components/ec2Demo.ts) only when the pushed digest
-# changes, after the image SSM parameter already holds the new reference. It re-runs ferry-app on the instance
-# through SSM Run Command and waits until the unit (pull, replace, health check, DNS) has finished.
-# A stopped instance is left stopped: its boot run reads the new reference at the next start.
+# Run by `pulumi up` (a @pulumi/command local.Command in components/ec2Demo/index.ts) only when the pushed digest
+# changes, after the image SSM parameter already holds the new reference. It runs this stack's rollout document
+# (an SSM Command document that can only run `ferry-start --rollout <digest>` on the instance; no shell, no
+# AWS-RunShellScript) through SSM Run Command and waits until the app's deploy (pull, replace, health check,
+# DNS) has finished. A stopped instance is left stopped: its boot run reads the new reference at the next start.
 #
 # Runs where `pulumi up` runs and needs the AWS CLI there, with the same credentials.
-# Environment: INSTANCE_ID, AWS_REGION (required); IMAGE_REF (for messages); ROLLOUT_TIMEOUT seconds
-# (default 1800); ROLLOUT_RETRIES (default 12: SSM needs a minute or two to see a just-started instance).
+# Environment: INSTANCE_ID, AWS_REGION, ROLLOUT_DOCUMENT (the document's name) (required); IMAGE_DIGEST
+# (sha256:...; empty for an image deployed by tag: nothing to roll out); IMAGE_REF (for messages);
+# ROLLOUT_TIMEOUT seconds (default 1800); ROLLOUT_RETRIES (default 12: SSM needs a minute or two to see a
+# just-started instance).
 # Exit status: 0 rolled out, or nothing to do (instance not running); 1 the run on the instance failed.
 set -euo pipefail
 
 : "${INSTANCE_ID:?INSTANCE_ID is required}"
 : "${AWS_REGION:?AWS_REGION is required}"
+: "${ROLLOUT_DOCUMENT:?ROLLOUT_DOCUMENT is required}"
+IMAGE_DIGEST=${IMAGE_DIGEST:-}
 IMAGE_REF=${IMAGE_REF:-the new image}
 TIMEOUT=${ROLLOUT_TIMEOUT:-1800}
 RETRIES=${ROLLOUT_RETRIES:-12}
 POLL=5
 
 log() { printf 'ferry rollout: %s\n' "$*" >&2; }
+
+if [[ -z $IMAGE_DIGEST ]]; then
+  echo "no image digest (an image deployed by tag): nothing to roll out; the instance runs the tag at its next start"
+  exit 0
+fi
+# The document refuses anything else too (its allowedPattern); checked here for a clear message.
+if [[ ! $IMAGE_DIGEST =~ ^sha256:[0-9a-f]{64}$ ]]; then
+  log "ERROR: IMAGE_DIGEST '$IMAGE_DIGEST' is not an image digest (sha256:<64 hex>)"
+  exit 1
+fi
 
 if ! command -v aws >/dev/null 2>&1; then
   log "ERROR: the AWS CLI is needed where 'pulumi up' runs, to re-run the start script on $INSTANCE_ID"
@@ -60,21 +75,13 @@ case $state in
     ;;
 esac
 
-# The remote script: wait while a boot run is still in progress (a restart would kill it half-way); skip when
-# the container already runs the wanted image and is healthy (a stack's first deploy: the boot run did it);
-# otherwise restart the unit, which blocks until ferry-start has finished, and show the journal either way.
-# Written without quotes or backslashes so that it is valid JSON as it stands; $(...) expands on the instance.
-# shellcheck disable=SC2016
-params='{"executionTimeout":["1800"],"commands":[
-"for i in $(seq 1 180); do systemctl is-active ferry-app | grep -qx activating || break; sleep 5; done",
-"if /usr/local/bin/ferry-start --is-current; then exit 0; fi",
-"if systemctl restart ferry-app; then journalctl -u ferry-app -n 20 --no-pager -o cat; else journalctl -u ferry-app -n 80 --no-pager -o cat; exit 1; fi"
-]}'
-
+# The document runs `ferry-start --rollout <digest>` on the instance: it waits while a boot run is still in
+# progress, checks that the image parameter names this digest, skips when the container already runs it and is
+# healthy (a stack's first deploy: the boot run did it), otherwise restarts ferry-app and shows the journal.
 command_id=$(retry "send-command to $INSTANCE_ID" aws ssm send-command --region "$AWS_REGION" \
-  --instance-ids "$INSTANCE_ID" --document-name AWS-RunShellScript \
-  --comment "ferry rollout ${IMAGE_REF##*@}" --timeout-seconds 600 \
-  --parameters "$params" --query Command.CommandId --output text)
+  --instance-ids "$INSTANCE_ID" --document-name "$ROLLOUT_DOCUMENT" \
+  --comment "ferry rollout $IMAGE_DIGEST" --timeout-seconds 600 \
+  --parameters "{\"digest\":[\"$IMAGE_DIGEST\"]}" --query Command.CommandId --output text)
 log "re-running ferry-app on $INSTANCE_ID for $IMAGE_REF (SSM command $command_id)"
 
 status=Pending
@@ -102,5 +109,5 @@ if [[ $status == Success ]]; then
   echo "instance $INSTANCE_ID now runs $IMAGE_REF"
   exit 0
 fi
-log "ERROR: the start script on $INSTANCE_ID ended with status $status (journal above; more with: journalctl -u ferry-app)"
+log "ERROR: the rollout ($ROLLOUT_DOCUMENT) on $INSTANCE_ID ended with status $status (journal above; more with: journalctl -u ferry-app)"
 exit 1

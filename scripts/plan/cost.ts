@@ -205,6 +205,12 @@ export const FREE: Readonly<Record<string, { group: string; why: string }>> = {
     why: "no charge of its own; its requests are billed as the function's",
   },
   "aws:lambda/permission:Permission": { group: "Lambda permissions", why: "no charge" },
+  "aws:cloudwatch/eventRule:EventRule": {
+    group: "EventBridge rules",
+    why: "AWS service events (EC2 state changes) on the default bus are free; the function is priced",
+  },
+  "aws:cloudwatch/eventTarget:EventTarget": { group: "EventBridge rules", why: "part of its rule" },
+  "aws:ssm/document:Document": { group: "SSM documents", why: "no charge; Run Command on EC2 is free" },
   "docker-build:index:Image": {
     group: "image build",
     why: "built where `pulumi up` runs; storage is the ECR line",

@@ -11,7 +11,7 @@ export const STANDINS = path.resolve(__dirname, "bin");
 
 /** Real tools the scripts and the stand-ins use; everything else is a stand-in or absent. */
 const REAL_TOOLS = [
-  "bash", "cat", "cp", "date", "dirname", "flock", "grep", "head", "install", "ln", "ls", "mkdir", "mktemp",
+  "bash", "cat", "cp", "cut", "date", "dirname", "flock", "grep", "head", "install", "ln", "ls", "mkdir", "mktemp",
   "pwd", "readlink", "rm", "sed", "seq", "sha256sum", "stat", "tail", "timeout", "touch", "tr", "wc",
 ]; // prettier-ignore
 
@@ -65,7 +65,7 @@ export class Sandbox {
 
     const tools = path.join(this.dir, "tools");
     fs.mkdirSync(tools);
-    const standins = ["curl", "systemctl", "sleep"];
+    const standins = ["curl", "systemctl", "journalctl", "sleep", "shutdown"];
     if (options.aws ?? true) standins.push("aws");
     const pm = options.packageManager ?? "dnf";
     if (pm !== "none") standins.push(pm);
@@ -139,11 +139,37 @@ export class Sandbox {
     fs.writeFileSync(path.join(dir, `${name}.crt`), "-----BEGIN CERTIFICATE-----\n");
   }
 
+  /** Every tag write so far (`aws ec2 create-tags`), in order: the instance and the tags as JSON. */
+  private tagWrites(): { resource: string; tags: { Key: string; Value: string }[] }[] {
+    return (this.read("tags.log") ?? "")
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .map((line) => {
+        const space = line.indexOf(" ");
+        return { resource: line.slice(0, space), tags: JSON.parse(line.slice(space + 1)) };
+      });
+  }
+
+  /** Every ferry:address write so far (the address the DNS record was pointed at), in order. */
+  addresses(): string[] {
+    return this.tagWrites()
+      .filter((w) => w.tags.some((t) => t.Key === "ferry:address"))
+      .map((w) => {
+        assert.equal(w.tags.length, 1);
+        return w.tags[0].Value;
+      });
+  }
+
+  /** Every idle-alarm reset so far ("<alarm name> <state>"). */
+  alarmStates(): string[] {
+    return (this.read("alarm-states.log") ?? "").split("\n").filter((l) => l.length > 0);
+  }
+
   /** Every ferry:status report so far, in order. */
   statuses(): StatusReport[] {
     return (this.read("tags.log") ?? "")
       .split("\n")
-      .filter((l) => l.length > 0)
+      .filter((l) => l.length > 0 && !l.includes('"Key":"ferry:address"'))
       .map((line) => {
         const space = line.indexOf(" ");
         const tags = JSON.parse(line.slice(space + 1)) as { Key: string; Value: string }[];
@@ -175,6 +201,7 @@ export class Sandbox {
         FERRY_CONF_DIR: this.confDir,
         FERRY_DATA_DIR: this.dataDir,
         FERRY_ALLOW_NON_ROOT: "1",
+        FERRY_UPTIME_FILE: path.join(this.state, "uptime"),
         ...env,
       },
       timeout: 30_000,

@@ -149,6 +149,10 @@ const RESOURCES: Record<string, Outputs> = {
     };
   },
   "aws:ec2transitgateway/instanceState:InstanceState": (_n, i) => ({ id: i.instanceId }),
+  "aws:ssm/document:Document": (name, i, c) => ({
+    id: i.name ?? name,
+    arn: `arn:aws:ssm:${c.region}:${c.account}:document/${i.name ?? name}`,
+  }),
   // ---- end ec2-demo --------------------------------------------------------------------------------------------
 
   // ---- ci (CI access; owned by issue 5) -------------------------------------------------------------------------
