@@ -6,6 +6,8 @@ import { deployEnvironment } from "../config/ci";
 import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
 import { fargateNames } from "../components/fargateNames";
 import { NAME_LIMITS, physicalName } from "../components/names";
+import { parkFunctionName } from "../components/ec2Demo/parking";
+import { rolloutDocumentName } from "../components/ec2Demo/rolloutDocument";
 import { wakeFunctionName } from "../components/wakePage";
 import type { Shared } from "./shared";
 
@@ -16,7 +18,7 @@ const FARGATE_ALARMS = ["healthy-hosts", "latency", "target-5xx-rate", "elb-5xx"
  * The names and tags this stack's resources carry, as the components name them (each with the same helper
  * and suffix as its component; test/iam-simulation.test.ts fails when a declared resource falls outside).
  */
-export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dns" | "rolloutDocumentArn"> {
+export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dns"> {
   const ci = cfg.ci;
   const fargate = cfg.topology === "fargate-ha" ? cfg.fargate : undefined;
   const demo = cfg.topology === "ec2-demo" ? cfg.demo : undefined;
@@ -30,6 +32,9 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
       logGroupName: fargate.logGroupName,
     });
   const wake = demo?.wake ? wakeFunctionName(prefix) : undefined;
+  // components/ec2Demo/parking.ts: with a domain, a function parks the DNS record when the demo stops.
+  const park = demo && cfg.dns ? parkFunctionName(prefix) : undefined;
+  const lambdas = [wake, park].filter((n): n is string => n !== undefined);
   const role = (suffix: string) => physicalName(prefix, suffix, NAME_LIMITS.iamRole);
   return {
     region: cfg.aws.region,
@@ -46,8 +51,9 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
         : [],
     topicNames: names ? [`${names.alarmPrefix}-alarms`] : [],
     // The service's log group; the wake page's is the one Lambda writes to.
-    logGroupNames: names ? [names.logGroup] : wake ? [`/aws/lambda/${wake}`] : [],
-    functionNames: wake ? [wake] : [],
+    logGroupNames: names ? [names.logGroup] : lambdas.map((n) => `/aws/lambda/${n}`),
+    functionNames: lambdas,
+    eventRuleNames: park ? [physicalName(prefix, "park", 64)] : [],
     clusterName: names?.cluster,
     serviceNames: names ? [names.service] : [],
     taskFamilies: names ? [names.taskFamily] : [],
@@ -72,9 +78,12 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
       : [
           { name: role("instance"), service: "ec2.amazonaws.com" },
           ...(wake ? [{ name: role("wake"), service: "lambda.amazonaws.com" }] : []),
+          ...(park ? [{ name: role("park"), service: "lambda.amazonaws.com" }] : []),
         ],
     instanceProfileNames: demo ? [role("instance")] : [],
     instance: demo ? { type: demo.instanceType, subnetId: demo.subnetId } : undefined,
+    // The demo's rollout runs this document (components/ec2Demo/rolloutDocument.ts) and no other.
+    rolloutDocumentName: demo ? rolloutDocumentName(prefix) : undefined,
     vpcId: fargate?.vpcId,
     ownVpc: fargate !== undefined && fargate.vpcId === undefined,
     // Only secrets the program stores from config are encrypted with a key the deploy must use.

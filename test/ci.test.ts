@@ -66,6 +66,7 @@ function scope(over: Partial<CiScope> = {}): CiScope {
     topicNames: [],
     logGroupNames: ["/aws/lambda/ragstream-demo-wake"],
     functionNames: ["ragstream-demo-wake"],
+    eventRuleNames: [],
     serviceNames: [],
     taskFamilies: [],
     parameterPaths: ["/ragstream-demo/", "/ferry/ragstream-demo/"],
@@ -94,6 +95,7 @@ const fargateScope = (over: Partial<CiScope> = {}) =>
     topicNames: ["vibejudge-prod-alarms"],
     logGroupNames: ["/ecs/vibejudge-dashboard"],
     functionNames: [],
+    eventRuleNames: [],
     clusterName: "vibejudge-cluster",
     serviceNames: ["vibejudge-prod"],
     taskFamilies: ["vibejudge-prod"],
@@ -369,7 +371,7 @@ describe("CI permissions (pure)", () => {
       zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
       records: [{ name: "demo.example.com", types: ["A"] }],
     },
-    rolloutDocumentArn: "arn:aws:ssm:eu-central-1:108782059508:document/ragstream-demo-rollout",
+    rolloutDocumentName: "ferry-ragstream-demo-rollout",
   });
   const prod = fargateScope({
     dataBucket: { namePrefix: "vibejudge-prod-data-" },
@@ -528,17 +530,17 @@ describe("CI permissions (pure)", () => {
   });
 
   it("the demo's rollout: only its own document, AWS-RunShellScript and every other document denied", () => {
-    const doc = deployPolicy(demo);
-    const byId = Object.fromEntries(doc.Statement.map((x) => [x.Sid, x]));
-    assert.deepEqual(resourcesOf(byId.RolloutDocument), [demo.rolloutDocumentArn]);
+    const byId = Object.fromEntries(deployPolicy(demo).Statement.map((x) => [x.Sid, x]));
+    const doc = "arn:aws:ssm:eu-central-1:108782059508:document/ferry-ragstream-demo-rollout";
+    assert.deepEqual(resourcesOf(byId.RolloutDocument), [doc]);
     assert.equal(byId.NoShellDocuments.Effect, "Deny");
     assert.deepEqual(byId.NoShellDocuments.NotResource, [
-      demo.rolloutDocumentArn,
+      doc,
       "arn:aws:ec2:eu-central-1:108782059508:instance/*",
     ]);
     assert.equal(byId.NoRunShellScript.Effect, "Deny");
     // Without a document the rollout is not allowed at all (and still denied for every other document).
-    const none = deployPolicy({ ...demo, rolloutDocumentArn: undefined });
+    const none = deployPolicy({ ...demo, rolloutDocumentName: undefined });
     assert.ok(!none.Statement.some((x) => x.Effect === "Allow" && actionsOf(x).includes("ssm:SendCommand")));
     assert.equal(
       deployPolicy(prod).Statement.find((x) => x.Sid === "RolloutDocument"),

@@ -47,6 +47,15 @@ describe("scripts/ci/iam-gate.ts", () => {
       ]);
     });
 
+  it("also stops a change of the demo's rollout document (its content runs as root)", () => {
+    const changes = iamChanges(
+      digest(step("update", "aws:ssm/document:Document", "ragstream-demo-rollout-doc")),
+    );
+    assert.equal(changes.length, 1);
+    assert.match(gateMessage(changes, "demo"), /rollout document/);
+    assert.deepEqual(iamChanges(digest(step("update", "aws:ssm/parameter:Parameter", "image-ref"))), []);
+  });
+
   it("finds the type in the URN when a delete carries no new state", () => {
     const s = step("delete", "aws:iam/instanceProfile:InstanceProfile", "old-profile", false);
     assert.equal(stepType(s), "aws:iam/instanceProfile:InstanceProfile");

@@ -344,10 +344,29 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
 
   // 4. A shell on the instance.
   const runShell = `arn:aws:ssm:${f.region}::document/AWS-RunShellScript`;
+  const rolloutDocument = documentArn(ev);
+  const ownDocument: IamRequest | undefined = rolloutDocument
+    ? { action: "ssm:SendCommand", resource: rolloutDocument }
+    : undefined;
   add({
     route: "4 ssm:SendCommand with AWS-RunShellScript",
     role: "deploy",
     request: { action: "ssm:SendCommand", resource: runShell, context: {} },
+    control: ownDocument,
+  });
+  add({
+    route: "4 rewriting the rollout document to run anything",
+    role: "deploy",
+    request: {
+      action: "ssm:UpdateDocument",
+      resource: rolloutDocument ?? `arn:aws:ssm:${at}:document/ferry-${prefix}-rollout`,
+    },
+  });
+  add({
+    route: "4 a document of another stack",
+    role: "deploy",
+    request: { action: "ssm:SendCommand", resource: `arn:aws:ssm:${at}:document/ferry-${others[1]}-rollout` },
+    control: ownDocument,
   });
   add({
     route: "4 ssm:SendCommand with another account's document",
@@ -356,6 +375,7 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
       action: "ssm:SendCommand",
       resource: `arn:aws:ssm:${f.region}:210987654321:document/Anything`,
     },
+    control: ownDocument,
   });
   add({
     route: "4 ssm:SendCommand to a foreign instance",

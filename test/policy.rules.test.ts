@@ -655,6 +655,7 @@ describe("policy rules: IAM", () => {
       topicNames: ["vibejudge-prod-alarms"],
       logGroupNames: ["/ecs/vibejudge-dashboard"],
       functionNames: [],
+      eventRuleNames: [],
       clusterName: "vibejudge-cluster",
       serviceNames: ["vibejudge-prod"],
       taskFamilies: ["vibejudge-prod"],
@@ -682,7 +683,7 @@ describe("policy rules: IAM", () => {
       instanceProfileNames: ["app-demo-instance"],
       passRoles: [{ name: "app-demo-instance", service: "ec2.amazonaws.com" }],
       ownVpc: false,
-      rolloutDocumentArn: "arn:aws:ssm:eu-central-1:123456789012:document/app-demo-rollout",
+      rolloutDocumentName: "ferry-app-demo-rollout",
     });
     const ci = {
       roles: ["arn:aws:iam::123456789012:role/ferry-ci/x"],

@@ -482,7 +482,7 @@ function rolloutStatements(s: CiScope): PolicyStatement[] {
       Sid: "NoShellDocuments",
       Effect: "Deny",
       Action: ["ssm:SendCommand", "ssm:StartSession"],
-      NotResource: [...(s.rolloutDocumentArn ? [s.rolloutDocumentArn] : []), a.instances],
+      NotResource: [...(a.rolloutDocument ? [a.rolloutDocument] : []), a.instances],
     },
     {
       Sid: "NoRunShellScript",
@@ -490,14 +490,29 @@ function rolloutStatements(s: CiScope): PolicyStatement[] {
       Action: ["ssm:SendCommand"],
       Resource: a.runShellScript,
     },
+    {
+      // The rollout document's content is a command run as root: changing it is as privileged as IAM, so
+      // only a local, admin-run `pulumi up` does (scripts/ci/iam-gate.ts stops a CI deploy that would).
+      Sid: "NoDocumentChanges",
+      Effect: "Deny",
+      Action: [
+        "ssm:CreateDocument",
+        "ssm:UpdateDocument",
+        "ssm:UpdateDocumentDefaultVersion",
+        "ssm:UpdateDocumentMetadata",
+        "ssm:DeleteDocument",
+        "ssm:ModifyDocumentPermission",
+      ],
+      Resource: "*",
+    },
   ];
-  if (s.rolloutDocumentArn)
+  if (a.rolloutDocument)
     statements.push(
       {
         Sid: "RolloutDocument",
         Effect: "Allow",
         Action: ["ssm:SendCommand"],
-        Resource: s.rolloutDocumentArn,
+        Resource: a.rolloutDocument,
       },
       {
         Sid: "RolloutInstance",
@@ -677,6 +692,20 @@ export function deployPolicy(s: CiScope): PolicyDocument {
         "lambda:UntagResource",
       ],
       Resource: a.functions,
+    });
+  if (a.eventRules.length)
+    statements.push({
+      Sid: "EventRules",
+      Effect: "Allow",
+      Action: [
+        "events:PutRule",
+        "events:DeleteRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+        "events:TagResource",
+        "events:UntagResource",
+      ],
+      Resource: a.eventRules,
     });
   if (s.topology === "ec2-demo" && a.logGroups.length)
     statements.push({ Sid: "Logs", Effect: "Allow", Action: [...LOG_GROUP_ACTIONS], Resource: a.logGroups });

@@ -181,6 +181,13 @@ export function driftStatements(s: CiScope, ci: CiIdentityArns): PolicyStatement
       ],
       Resource: a.functions,
     });
+  if (a.eventRules.length)
+    statements.push({
+      Sid: "EventRuleRead",
+      Effect: "Allow",
+      Action: ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"],
+      Resource: a.eventRules,
+    });
   if (a.cluster)
     statements.push({
       Sid: "EcsRead",

@@ -57,9 +57,8 @@ export function ciNames(prefix: string) {
 }
 
 /** `CiScope` as the stack knows it: the account and partition are looked up by the component. */
-export type CiScopeArgs = Omit<CiScope, "accountId" | "partition" | "dns" | "rolloutDocumentArn"> & {
+export type CiScopeArgs = Omit<CiScope, "accountId" | "partition" | "dns"> & {
   readonly dns?: Omit<NonNullable<CiScope["dns"]>, "zoneArn"> & { readonly zoneArn: pulumi.Input<string> };
-  readonly rolloutDocumentArn?: pulumi.Input<string>;
 };
 
 export interface CiAccessArgs {
@@ -98,20 +97,14 @@ export class CiAccess extends pulumi.ComponentResource {
     super("ferry:ci:CiAccess", name, {}, opts);
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
-    const { dns, rolloutDocumentArn, ...rest } = args.scope;
+    const { dns, ...rest } = args.scope;
     const scope: pulumi.Output<CiScope> = pulumi
-      .all([
-        identity.accountId,
-        partition.partition,
-        pulumi.output(dns?.zoneArn),
-        pulumi.output(rolloutDocumentArn),
-      ])
-      .apply(([accountId, p, zoneArn, documentArn]) => ({
+      .all([identity.accountId, partition.partition, pulumi.output(dns?.zoneArn)])
+      .apply(([accountId, p, zoneArn]) => ({
         ...rest,
         accountId,
         partition: p,
         dns: dns && zoneArn ? { ...dns, zoneArn } : undefined,
-        rolloutDocumentArn: documentArn,
       }));
 
     if ((args.mode ?? "oidc") === "user") {

@@ -38,8 +38,10 @@ export interface CiScope {
   readonly alarmNames: readonly string[];
   readonly topicNames: readonly string[];
   readonly logGroupNames: readonly string[];
-  /** Lambda functions (the demo's wake page). */
+  /** Lambda functions (the demo's wake page and DNS parking). */
   readonly functionNames: readonly string[];
+  /** EventBridge rules (the demo's DNS parking). */
+  readonly eventRuleNames: readonly string[];
   /** ECS (fargate-ha): the cluster, its services and task definition families. */
   readonly clusterName?: string;
   readonly serviceNames: readonly string[];
@@ -76,8 +78,11 @@ export interface CiScope {
     readonly certificateFor?: string;
   };
 
-  /** The stack's own SSM document for the demo rollout (Ec2Demo.rolloutDocumentArn). */
-  readonly rolloutDocumentArn?: string;
+  /**
+   * ec2-demo: the name of the stack's own SSM document that does the rollout and nothing else
+   * (components/ec2Demo/rolloutDocument.ts). CI may run it, never change it.
+   */
+  readonly rolloutDocumentName?: string;
 
   /** Customer KMS keys of secrets the program stores from stack config. */
   readonly secretKmsKeyArns: readonly string[];
@@ -109,6 +114,7 @@ export function arnsOf(s: CiScope) {
     topics: s.topicNames.map((n) => `arn:${p}:sns:${at}:${n}`),
     logGroups: s.logGroupNames.flatMap(logGroup),
     functions: s.functionNames.map((n) => `arn:${p}:lambda:${at}:function:${n}`),
+    eventRules: s.eventRuleNames.map((n) => `arn:${p}:events:${at}:rule/${n}`),
     cluster: s.clusterName ? `arn:${p}:ecs:${at}:cluster/${s.clusterName}` : undefined,
     services: s.clusterName
       ? s.serviceNames.map((n) => `arn:${p}:ecs:${at}:service/${s.clusterName}/${n}`)
@@ -129,6 +135,9 @@ export function arnsOf(s: CiScope) {
     documents: `arn:${p}:ssm:${s.region}::document/*`,
     ownDocuments: `arn:${p}:ssm:${at}:document/*`,
     runShellScript: `arn:${p}:ssm:${s.region}::document/AWS-RunShellScript`,
+    rolloutDocument: s.rolloutDocumentName
+      ? `arn:${p}:ssm:${at}:document/${s.rolloutDocumentName}`
+      : undefined,
   };
 }
 

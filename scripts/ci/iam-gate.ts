@@ -1,7 +1,8 @@
-// The deploy job's IAM gate: CI may not change IAM (docs/security.md), so before `pulumi up` the deploy
-// workflow runs `pulumi preview --json` and pipes it here. Any step that would create, change, replace or
-// delete an IAM resource stops the deploy with the resources named and the fix, instead of a deploy that
-// fails half-way with AccessDenied.
+// The deploy job's IAM gate: CI may not change IAM, nor the demo's rollout document (its content is a command
+// run as root on the instance) — docs/security.md. Before `pulumi up` the deploy workflow runs
+// `pulumi preview --json` and pipes it here. Any step that would create, change, replace or delete such a
+// resource stops the deploy with the resources named and the fix, instead of a deploy that fails half-way
+// with AccessDenied.
 //
 //   pulumi preview --stack <stack> --json | ts-node scripts/ci/iam-gate.ts [<stack>]
 //
@@ -26,8 +27,11 @@ const NO_CHANGE_OPS = new Set([
   "remove-pending-replace",
 ]);
 
-/** IAM in the AWS provider: roles, policies, attachments, instance profiles, users, OIDC providers, … */
-export const IAM_TYPE = /^aws:iam\//;
+/**
+ * What only a person with administrator credentials changes: IAM in the AWS provider (roles, policies,
+ * attachments, instance profiles, users, OIDC providers, …) and SSM documents (the demo's rollout).
+ */
+export const PRIVILEGED_TYPE = /^aws:iam\/|^aws:ssm\/document:Document$/;
 
 /** The resource type of a step: its new or old state's, else the last type in its URN. */
 export function stepType(step: PreviewStep): string {
@@ -61,7 +65,7 @@ export function iamChanges(previewJson: string): IamChange[] {
       throw new Error('iam-gate: a step without "op" and "urn"; is this `pulumi preview --json` output?');
     if (NO_CHANGE_OPS.has(raw.op)) continue;
     const type = stepType(raw);
-    if (IAM_TYPE.test(type)) changes.push({ op: raw.op, type, urn: raw.urn });
+    if (PRIVILEGED_TYPE.test(type)) changes.push({ op: raw.op, type, urn: raw.urn });
   }
   return changes;
 }
@@ -70,11 +74,11 @@ export function iamChanges(previewJson: string): IamChange[] {
 export function gateMessage(changes: readonly IamChange[], stack = "<stack>"): string {
   const lines = changes.map((c) => `  ${c.op.padEnd(18)} ${c.type}  ${c.urn.split("::").pop()}`);
   return [
-    `This deploy would change IAM (${changes.length} resource${changes.length === 1 ? "" : "s"}):`,
+    `This deploy would change IAM or an SSM document (${changes.length} resource${changes.length === 1 ? "" : "s"}):`,
     ...lines,
     "",
-    "CI may not change IAM: roles, policies and instance profiles are changed only by a person with",
-    "administrator credentials. Apply this change locally, then run the deploy again:",
+    "CI may not change these: roles, policies, instance profiles and the rollout document are changed only",
+    "by a person with administrator credentials. Apply this change locally, then run the deploy again:",
     `  pulumi up --stack ${stack}`,
     '(docs/security.md, "What a CI deploy can and cannot change").',
   ].join("\n");

@@ -160,6 +160,16 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
     case "command:local:Command": // runs on the deploying machine; its AWS calls are listed with the instance
     case "aws:acm/certificateValidation:CertificateValidation": // waits; no AWS change
       return [];
+    case "aws:ssm/document:Document": {
+      // Never changed by CI (like IAM); the rollout (scripts/instance/rollout.sh) runs it on the instance.
+      const instance = ev.ofType("aws:ec2/instance:Instance")[0];
+      return [
+        call("send the rollout", "ssm:SendCommand", s.arn ?? `arn:aws:ssm:${at(f)}:document/${i.name}`),
+        ...(instance ? [call("on the stack's instance", "ssm:SendCommand", instance.state.arn, c.own)] : []),
+        call("wait for it", "ssm:GetCommandInvocation", "*", c.region),
+        call("see the instance's state", "ec2:DescribeInstances", "*", c.region),
+      ];
+    }
     case "aws:ecr/repository:Repository":
       return [
         call("create", "ecr:CreateRepository", s.arn),
@@ -209,6 +219,13 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         ),
         passRole(i.role, "lambda.amazonaws.com"),
       ];
+    case "aws:cloudwatch/eventRule:EventRule":
+      return [
+        call("put", "events:PutRule", `arn:aws:events:${at(f)}:rule/${i.name}`),
+        call("delete", "events:DeleteRule", `arn:aws:events:${at(f)}:rule/${i.name}`),
+      ];
+    case "aws:cloudwatch/eventTarget:EventTarget":
+      return [call("put", "events:PutTargets", `arn:aws:events:${at(f)}:rule/${i.rule}`)];
     case "aws:lambda/functionUrl:FunctionUrl":
       return [
         call(
