@@ -342,6 +342,35 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     },
   });
 
+  add({
+    route: "3 RegisterScalableTarget over another stack's target",
+    role: "deploy",
+    request: {
+      action: "application-autoscaling:RegisterScalableTarget",
+      resource: scalable,
+      context: {
+        ...c.create,
+        ...foreignTags("Resource"),
+        "application-autoscaling:service-namespace": "ecs",
+      },
+    },
+    control: target && {
+      action: "application-autoscaling:RegisterScalableTarget",
+      resource: scalable,
+      context: { ...c.create, "application-autoscaling:service-namespace": "ecs" },
+    },
+  });
+  add({
+    route: "3 claiming another stack's certificate with this stack's tags",
+    role: "deploy",
+    request: {
+      action: "acm:AddTagsToCertificate",
+      resource: `arn:aws:acm:${at}:certificate/00000000-0000-4000-8000-000000000000`,
+      context: { ...c.create, ...foreignTags("Resource") },
+    },
+    control: cert && { action: "acm:AddTagsToCertificate", resource: cert.state.arn, context: c.create },
+  });
+
   // 4. A shell on the instance.
   const runShell = `arn:aws:ssm:${f.region}::document/AWS-RunShellScript`;
   const rolloutDocument = documentArn(ev);

@@ -392,6 +392,8 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
   statements.push(
     {
       // Scalable targets of this stack's ECS service: created with its tags, changed only with them.
+      // Application Auto Scaling has no "create action" key: a target tagged for another stack is refused
+      // (IfExists), an untagged one is not (docs/security.md, limits).
       Sid: "ScalingCreate",
       Effect: "Allow",
       Action: ["application-autoscaling:RegisterScalableTarget"],
@@ -402,6 +404,7 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
           ...requestTags(s),
           "application-autoscaling:service-namespace": "ecs",
         },
+        StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
       },
     },
     {
@@ -409,7 +412,10 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
       Effect: "Allow",
       Action: ["application-autoscaling:TagResource"],
       Resource: a.scalableTargets,
-      Condition: { StringEquals: { ...inRegion(s), ...requestTags(s) } },
+      Condition: {
+        StringEquals: { ...inRegion(s), ...requestTags(s) },
+        StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
+      },
     },
     {
       Sid: "ScalingOwn",
@@ -456,11 +462,15 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         },
       },
       {
+        // Like scaling: no "create action" key; another stack's certificate is refused, an untagged one not.
         Sid: "CertificateTagOnCreate",
         Effect: "Allow",
         Action: ["acm:AddTagsToCertificate"],
         Resource: a.certificates,
-        Condition: { StringEquals: { ...inRegion(s), ...requestTags(s) } },
+        Condition: {
+          StringEquals: { ...inRegion(s), ...requestTags(s) },
+          StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
+        },
       },
       {
         Sid: "CertificateOwn",
