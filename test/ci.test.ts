@@ -736,6 +736,32 @@ describe("CI access in the evaluated stacks", () => {
     );
   });
 
+  it("the resources of earlier versions keep their URNs (type, logical name, parent) and replace-forcing inputs", () => {
+    const e = evaluations.demo;
+    const component = e.one("ferry:ci:CiAccess");
+    assert.equal(component.name, "ragstream-demo-ci");
+    for (const [type, name] of [
+      ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "ragstream-demo-ci-github-oidc"],
+      ["aws:iam/role:Role", "ragstream-demo-ci-deploy"],
+      ["aws:iam/role:Role", "ragstream-demo-ci-preview"],
+      ["aws:iam/policy:Policy", "ragstream-demo-ci-read"],
+      ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ragstream-demo-ci-deploy-read"],
+      ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ragstream-demo-ci-preview-read"],
+      ["aws:iam/rolePolicy:RolePolicy", "ragstream-demo-ci-deploy-policy"],
+    ]) {
+      const r = e.resources.find((x) => x.type === type && x.name === name);
+      assert.ok(r, `${type} ${name}`);
+      assert.equal(r.parent, component.urn, name);
+    }
+    // A managed policy's name, path and description force a replacement (under the same name: it would fail).
+    const read = e.one("aws:iam/policy:Policy", "-ci-read");
+    assert.equal(read.inputs.name, "ragstream-demo-ci-read");
+    assert.equal(
+      read.inputs.description,
+      "ferry ragstream-demo: what CI may read for preview, refresh and deploy",
+    );
+  });
+
   it("demo: which policy each role has (the preview role only the preview reads)", () => {
     const e = evaluations.demo;
     const attachedTo = (policyName: string) => {

@@ -147,7 +147,9 @@ export class CiAccess extends pulumi.ComponentResource {
       {
         name: names.previewPolicy,
         path: CI_PATH,
-        description: `ferry ${args.scope.prefix}: what a pull request's preview may read`,
+        // Unchanged text on purpose: a managed policy's description cannot be updated in place (a new one
+        // would mean replacing the policy under the same name).
+        description: `ferry ${args.scope.prefix}: what CI may read for preview, refresh and deploy`,
         policy: pulumi.jsonStringify(scope.apply(previewPolicy)),
       },
       { parent: this },
