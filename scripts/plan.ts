@@ -4,10 +4,21 @@
 // same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
 import { budgetSchema } from "../config/schema";
-import { evaluateStack, stackFiles, type Evaluation, type Overrides, type Recorded } from "./plan/engine";
+import {
+  evaluateStack,
+  stackFilePath,
+  stackFiles,
+  type Evaluation,
+  type Overrides,
+  type Recorded,
+} from "./plan/engine";
 import { estimate, type Estimate } from "./plan/cost";
+import * as fs from "node:fs";
+import { clashesOf, stackClaims, type Clash, type StackClaims } from "./plan/clashCheck";
 import { estimateText, planMarkdown } from "./plan/markdown";
-import { diagram } from "./plan/mermaid";
+import { architecture, diagram, type Architecture } from "./plan/mermaid";
+import { renderSvg } from "./plan/svg";
+import { WIDTH, wrap, wrapCommand } from "./plan/text";
 
 type Summary = (r: Recorded) => Record<string, unknown>;
 
@@ -104,28 +115,84 @@ export function planTree(e: Evaluation): PlanNode[] {
   return roots;
 }
 
+/**
+ * Why an output has no value offline, by output name: the mock runtime cannot know what AWS assigns at
+ * deploy. Anything not listed gets the generic reason.
+ */
+const UNKNOWN_OFFLINE: Record<string, string> = {
+  wakeUrl:
+    "the wake page's Lambda function URL (https://<id>.lambda-url.<region>.on.aws/), assigned by AWS at deploy",
+};
+
+/** An output as the plan shows it: its value, or why it has none offline (never "undefined"). */
+export function outputText(key: string, v: unknown): string {
+  if (v === undefined || v === null)
+    return `(unknown offline: ${UNKNOWN_OFFLINE[key] ?? "AWS assigns it at deploy"})`;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Outputs with the offline stand-in text in place of missing values (what JSON and text both show). */
+export function outputsOf(e: Evaluation): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(e.outputs).map(([k, v]) => [k, v === undefined || v === null ? outputText(k, v) : v]),
+  );
+}
+
 export function renderText(e: Evaluation, roots: PlanNode[]): string {
   const lines: string[] = [];
   const count = e.resources.filter((r) => r.custom).length;
   lines.push(
-    `Stack ${e.stack} (${String(e.outputs.topology)}, ${String(e.outputs.region)}): ${count} resources`,
+    ...wrap(
+      `Stack ${e.stack} (${String(e.outputs.topology)}, ${String(e.outputs.region)}): ${count} resources`,
+    ),
   );
   const walk = (n: PlanNode, depth: number) => {
-    const settings = Object.entries(n.settings)
-      .map(([k, v]) => `${k}=${format(v)}`)
-      .join("  ");
-    lines.push(`${"  ".repeat(depth + 1)}${n.type}  ${n.name}${settings ? `  [${settings}]` : ""}`);
+    const pad = "  ".repeat(depth + 1);
+    const settings = Object.entries(n.settings).map(([k, v]) => `${k}=${format(v)}`);
+    const one = `${pad}${n.type}  ${n.name}${settings.length ? `  [${settings.join("  ")}]` : ""}`;
+    if (one.length <= WIDTH) lines.push(one);
+    else {
+      lines.push(...wrap(`${n.type}  ${n.name}`, WIDTH, pad, `${pad}    `));
+      for (const st of settings) lines.push(...wrap(st, WIDTH, `${pad}    `, `${pad}      `));
+    }
     for (const c of n.children) walk(c, depth + 1);
   };
   for (const r of roots) walk(r, 0);
   lines.push("", "Outputs:");
-  for (const [k, v] of Object.entries(e.outputs))
-    lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(e.outputs)) {
+    const text = outputText(k, v);
+    lines.push(
+      ...(/Command$/.test(k)
+        ? wrapCommand(text, WIDTH, `  ${k}: `, "      ")
+        : wrap(text, WIDTH, `  ${k}: `, "      ")),
+    );
+  }
   lines.push(
     "",
     "IDs, ARNs, addresses and digests above are stand-ins computed offline; AWS assigns the real ones.",
   );
   return lines.join("\n");
+}
+
+/** The architecture as text: each part with its details, then the arrows. */
+export function architectureText(a: Architecture): string {
+  const label = new Map(a.nodes.map((n) => [n.id, n.lines[0]]));
+  const out = [`Architecture (${a.title}; --format markdown prints it as Mermaid, --svg <file> draws it):`];
+  for (const n of a.nodes) {
+    out.push(...wrap(n.lines[0], WIDTH, "  ", "    "));
+    for (const l of n.lines.slice(1)) out.push(...wrap(l, WIDTH, "      ", "        "));
+  }
+  out.push("  arrows:");
+  for (const e of a.edges)
+    out.push(
+      ...wrap(
+        `${label.get(e.from)} ${e.dotted ? "- ->" : "-->"} ${label.get(e.to)}${e.label ? ` (${e.label})` : ""}`,
+        WIDTH,
+        "    ",
+        "      ",
+      ),
+    );
+  return out.join("\n");
 }
 
 export interface Plan {
@@ -134,6 +201,7 @@ export interface Plan {
   readonly tree: PlanNode[];
   readonly estimate: Estimate;
   readonly mermaid: string;
+  readonly architecture: Architecture;
   /** `ferry:budget.monthlyUsd`, when the stack sets it. */
   readonly budgetUsd?: number;
 }
@@ -161,6 +229,7 @@ export async function planStack(
     tree: planTree(e),
     estimate: estimate(e, { region, hours: opts.hours }),
     mermaid: diagram(e, region),
+    architecture: architecture(e, region),
     budgetUsd: budget?.monthlyUsd,
   };
 }
@@ -170,17 +239,20 @@ export function renderMarkdown(p: Plan): string {
   return planMarkdown(p.stack, p.mermaid, p.estimate, p.budgetUsd);
 }
 
-export const USAGE = "usage: npm run plan -- <stack> [--format text|json|markdown] [--hours H]";
+export const USAGE =
+  "usage: npm run -s plan -- <stack> [--format text|json|markdown] [--hours H] [--svg FILE] [--no-clash-check]";
 
 interface Args {
   stack?: string;
   format: string;
   hours: number;
+  svg?: string;
+  clashCheck: boolean;
   problems: string[];
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { format: "text", hours: 20, problems: [] };
+  const args: Args = { format: "text", hours: 20, clashCheck: true, problems: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--format") args.format = argv[++i] ?? "";
@@ -190,13 +262,57 @@ export function parseArgs(argv: string[]): Args {
       if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || h > 730)
         args.problems.push(`--hours: got ${v ?? "nothing"}, expected hours a month from 0 to 730`);
       else args.hours = h;
-    } else if (a.startsWith("--")) args.problems.push(`unknown option ${a}`);
+    } else if (a === "--svg") {
+      const v = argv[++i];
+      if (!v || v.startsWith("--"))
+        args.problems.push(`--svg: got ${v ?? "nothing"}, expected a file name such as plan.svg`);
+      else args.svg = v;
+    } else if (a === "--no-clash-check") args.clashCheck = false;
+    else if (a.startsWith("--")) args.problems.push(`unknown option ${a}`);
     else if (args.stack === undefined) args.stack = a;
     else args.problems.push(`unexpected argument ${a}`);
   }
   if (!["text", "json", "markdown"].includes(args.format))
     args.problems.push(`--format: got ${args.format || "nothing"}, expected text, json or markdown`);
   return args;
+}
+
+/**
+ * The clashes between `p`'s stack and every other stack file (each evaluated offline, like `p`). A stack that
+ * fails to evaluate is skipped: its own plan reports why.
+ */
+export async function planClashes(p: Plan, others: readonly string[]): Promise<Clash[]> {
+  const all: StackClaims[] = [stackClaims(p.evaluation)];
+  for (const s of others.filter((x) => x !== p.stack))
+    try {
+      all.push(stackClaims(await evaluateStack(s)));
+    } catch {
+      // reported by that stack's own plan
+    }
+  return clashesOf(p.stack, all);
+}
+
+function clashText(clashes: readonly Clash[]): string {
+  if (clashes.length === 0) return "Clashes with other stack files: none.";
+  return [
+    `WARNING: ${clashes.length} clash(es) with other stack files:`,
+    ...clashes.flatMap((c) => wrap(c.message, WIDTH, "  - ", "    ")),
+  ].join("\n");
+}
+
+/**
+ * Runs `fn` with console output sent to stderr: in JSON mode stdout carries the JSON document only (the Pulumi
+ * runtime and the program may log while the stack is evaluated).
+ */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
+  const toErr = (...a: unknown[]) => console.error(...a);
+  Object.assign(console, { log: toErr, info: toErr, warn: toErr, debug: toErr });
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, saved);
+  }
 }
 
 export async function run(
@@ -208,25 +324,37 @@ export async function run(
 ): Promise<number> {
   const args = parseArgs(argv);
   const stacks = stackFiles();
-  if (!args.stack || !stacks.includes(args.stack) || args.problems.length > 0) {
+  // A stack file registered elsewhere (registerStackFile) is planned too; the clash check compares it with
+  // the project's stack files.
+  const known = (s: string) => stacks.includes(s) || fs.existsSync(stackFilePath(s));
+  if (!args.stack || !known(args.stack) || args.problems.length > 0) {
     io.err(
       `${USAGE}\nstacks: ${stacks.join(", ")}\n${args.problems.map((p) => `${p}\n`).join("")}` +
-        (args.stack && !stacks.includes(args.stack) ? `no stack file Pulumi.${args.stack}.yaml\n` : ""),
+        (args.stack && !known(args.stack) ? `no stack file Pulumi.${args.stack}.yaml\n` : ""),
     );
     return 2;
   }
   try {
-    const p = await planStack(args.stack, { hours: args.hours });
+    const stack = args.stack;
+    const { p, clashes } = await quietly(async () => {
+      const p = await planStack(stack, { hours: args.hours });
+      return { p, clashes: args.clashCheck ? await planClashes(p, stacks) : [] };
+    });
     const e = p.evaluation;
+    if (args.svg) {
+      fs.writeFileSync(args.svg, await renderSvg(p.architecture));
+      io.err(`info: wrote the architecture diagram to ${args.svg}\n`);
+    }
     if (args.format === "json")
       io.out(
         `${JSON.stringify(
           {
             stack: p.stack,
-            outputs: e.outputs,
+            outputs: outputsOf(e),
             resources: p.tree,
             estimate: p.estimate,
             budgetUsd: p.budgetUsd,
+            clashes,
             mermaid: p.mermaid,
           },
           null,
@@ -237,8 +365,11 @@ export async function run(
     else
       io.out(
         `${renderText(e, p.tree)}\n\n${estimateText(p.estimate, p.budgetUsd)}\n\n` +
-          `Architecture (Mermaid; paste into https://mermaid.live or a Markdown file):\n${p.mermaid}\n`,
+          (args.clashCheck ? `${clashText(clashes)}\n\n` : "") +
+          `${architectureText(p.architecture)}\n`,
       );
+    if (clashes.length > 0 && args.format !== "text")
+      for (const c of clashes) io.err(`warning: ${c.message}\n`);
     return 0;
   } catch (err) {
     io.err(`${err instanceof ConfigError ? err.message : String(err)}\n`);

@@ -72,7 +72,7 @@ describe("app/Dockerfile (A2)", () => {
     assert.ok(stages.length >= 2, `expected at least two FROM stages, found ${stages.length}`);
   });
 
-  it("pins every FROM to the same python 3.12 slim tag with a patch version", () => {
+  it("pins every FROM to the same python 3.12 slim tag with a patch version, and its digest", () => {
     const images = stages.map((stage) => {
       const tokens = (stage[0]?.args ?? "").split(/\s+/).filter((t) => !t.startsWith("--"));
       return resolve(tokens[0] ?? "");
@@ -84,8 +84,8 @@ describe("app/Dockerfile (A2)", () => {
       );
       assert.match(
         image,
-        /^python:3\.12\.\d+-slim(-[a-z]+)?$/,
-        `FROM must be python:3.12.<patch>-slim[-<distro>]: ${image}`,
+        /^python:3\.12\.\d+-slim(-[a-z]+)?@sha256:[0-9a-f]{64}$/,
+        `FROM must be python:3.12.<patch>-slim[-<distro>]@sha256:<digest>: ${image}`,
       );
     }
     assert.equal(new Set(images).size, 1, `all stages must use the same base image: ${images.join(", ")}`);

@@ -822,7 +822,7 @@ describe("CI access in the evaluated stacks", () => {
         .filter(({ r }) => r !== "*");
       for (const b of STACKS.filter((x) => x !== a)) {
         const theirs = concreteArns(evaluations[b]);
-        assert.ok(theirs.length > 5, `${b}: ${theirs.length} ARNs`);
+        assert.ok(theirs.length > 0, `${b}: ${theirs.length} ARNs`);
         for (const { sid, r } of patterns)
           for (const arn of theirs) assert.ok(!globMatches(r, arn), `${a} ${sid} ${r} reaches ${b}'s ${arn}`);
       }

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../config";
 import { planStack } from "../scripts/plan";
 import { checkBudget, money } from "../scripts/plan/cost";
+import { estimateText } from "../scripts/plan/markdown";
 import { ROOT, stackConfig, stackFiles } from "./support/harness";
 
 const budgeted = stackFiles().filter((s) => stackConfig(s).config["ferry:budget"] !== undefined);
@@ -27,8 +28,11 @@ describe("ferry:budget: committed stacks within their budget", () => {
       if (stack === "prod") assert.strictEqual(b.scenario.id, "baseline", "prod is held to its baseline");
       assert.ok(
         b.within,
-        `${stack}: estimated ${money(b.estimateUsd)} a month (${b.scenario.label}) exceeds ferry:budget ` +
-          `${money(b.monthlyUsd)}. Lines: ${p.estimate.lines.map((l) => `${l.item} ${money(l.usd[0])}`).join("; ")}`,
+        b.verdict === "unknown"
+          ? `${stack}: the estimate is incomplete (${p.estimate.notPriced.length} billable resource(s) not priced in ` +
+              `${p.estimate.region}), so it cannot be within ferry:budget ${money(b.monthlyUsd)}`
+          : `${stack}: estimated ${money(b.estimateUsd)} a month (${b.scenario.label}) exceeds ferry:budget ` +
+              `${money(b.monthlyUsd)}. Lines: ${p.estimate.lines.map((l) => `${l.item} ${money(l.usd[0])}`).join("; ")}`,
       );
       assert.deepStrictEqual(
         p.estimate.notPriced,
@@ -36,6 +40,22 @@ describe("ferry:budget: committed stacks within their budget", () => {
         `${stack}: a budgeted stack must have a price for every billable resource (add it to scripts/plan/prices.json)`,
       );
     });
+
+  it("a budgeted stack in a region outside the price table is never within budget: plan and test agree", async () => {
+    const p = await planStack("demo", { overrides: { config: { "aws:region": "af-south-1" } } });
+    assert.strictEqual(p.estimate.regionInTable, false);
+    assert.strictEqual(p.estimate.complete, false);
+    const b = checkBudget(p.estimate, p.budgetUsd!);
+    assert.deepStrictEqual([b.verdict, b.within], ["unknown", false]);
+    assert.ok(
+      b.estimateUsd <= b.monthlyUsd,
+      "the priced part alone (the global Route 53 zone) is under the budget",
+    );
+    const text = estimateText(p.estimate, p.budgetUsd).replace(/\n +/g, " ");
+    assert.match(text, /ESTIMATE INCOMPLETE: region af-south-1 is not in the price table/);
+    assert.match(text, /cannot be checked: the estimate is incomplete/);
+    assert.doesNotMatch(text, /within budget/);
+  });
 
   it("a stack over its budget fails the check: the demo at the component's default 20 GiB disk", async () => {
     const demo = JSON.parse(stackConfig("demo").config["ferry:demo"]) as Record<string, unknown>;

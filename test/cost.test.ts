@@ -10,7 +10,18 @@ import {
   type CostLine,
   type Estimate,
 } from "../scripts/plan/cost";
-import { PRICES, PriceTable, weakest, type Price } from "../scripts/plan/priceTable";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { estimateMarkdown, estimateText } from "../scripts/plan/markdown";
+import {
+  COMMON_REGIONS,
+  GLOBAL,
+  PRICE_IDS,
+  PRICES,
+  PriceTable,
+  weakest,
+  type Price,
+} from "../scripts/plan/priceTable";
 import type { Recorded } from "./support/harness";
 
 const H = 730;
@@ -411,24 +422,26 @@ describe("cost estimate: nothing silently zero", () => {
           "nlb",
           "network load balancer: only application load balancers are in the table",
         ],
-        [
-          "aws:s3/bucket:Bucket",
-          "bucket",
-          "S3 storage and requests: no S3 price in the table (a few GB of documents cost cents)",
-        ],
       ],
     );
     // The disk of the unpriced instance type is still priced; nothing unpriced is in the total.
-    near(e.totals, [12 * 0.0952, 12 * 0.0952 + 20 * 0.005], "disk and IPv4 only");
+    near(e.totals, [12 * 0.0952 + 0.0245, 12 * 0.0952 + 0.0245 + 20 * 0.005], "disk, bucket and IPv4 only");
+    near(line(e, "S3 Standard storage (assumed 1 GB per bucket × 1)").usd, [0.0245, 0.0245], "the bucket");
     assert.deepStrictEqual(e.free, [{ group: "IAM", why: "IAM has no charge", count: 1 }]);
   });
 
-  it("lists an ALB in a region without ALB prices as not priced rather than $0", () => {
+  it("lists an ALB in a region without ALB prices as not priced rather than $0, and calls the estimate incomplete", () => {
     const alb = res("aws:lb/loadBalancer:LoadBalancer", "alb", {
       loadBalancerType: "application",
       subnets: ["a", "b"],
     });
-    const e = estimate({ resources: [alb] }, { region: "eu-central-1" });
+    const prices = PRICES.with([]);
+    const noAlb = new PriceTable(
+      prices.prices.filter((p) => !(p.id.startsWith("elb:") && p.region === "eu-central-1")),
+      prices.hoursPerMonth,
+      prices.collected,
+    );
+    const e = estimate({ resources: [alb] }, { region: "eu-central-1", prices: noAlb });
     assert.deepStrictEqual(
       e.notPriced.map((n) => n.reason),
       [
@@ -437,6 +450,35 @@ describe("cost estimate: nothing silently zero", () => {
       ],
     );
     near(line(e, "public IPv4 of the load balancer").usd, [2 * H * 0.005], "its IPv4 is still priced");
+    assert.strictEqual(e.complete, false);
+    assert.strictEqual(e.regionInTable, true);
+    // Even a generous budget cannot be "within" an estimate that leaves something out.
+    assert.deepStrictEqual([checkBudget(e, 1000).verdict, checkBudget(e, 1000).within], ["unknown", false]);
+    // …but a budget the priced part alone exceeds is over, whatever the rest costs.
+    assert.strictEqual(checkBudget(e, 1).verdict, "over");
+    assert.match(
+      estimateText(e, 1000),
+      /^ {2}ESTIMATE INCOMPLETE: 2 billable resource\(s\) have no price for eu-central-1/m,
+    );
+    assert.match(
+      estimateText(e, 1000).replace(/\n +/g, " "),
+      /cannot be checked: the estimate is incomplete/,
+    );
+  });
+
+  it("a region outside the table: only global prices apply, the plan says the estimate is incomplete", () => {
+    const alb = res("aws:lb/loadBalancer:LoadBalancer", "alb", {
+      loadBalancerType: "application",
+      subnets: ["a"],
+    });
+    const zone = res("aws:route53/zone:Zone", "zone", { name: "example.com" });
+    const e = estimate({ resources: [alb, zone] }, { region: "me-central-1" });
+    assert.strictEqual(e.regionInTable, false);
+    assert.strictEqual(e.complete, false);
+    assert.ok(line(e, "Route 53 hosted zone"), "Route 53 has a global price");
+    assert.match(estimateText(e, 50), /region me-central-1 is not in the price table/);
+    assert.match(estimateMarkdown(e, 50), /^\*\*ESTIMATE INCOMPLETE: region me-central-1/);
+    assert.strictEqual(checkBudget(e, 50).within, false);
   });
 
   it("puts every custom resource in exactly one of priced, free, not priced; providers and components in none", () => {
@@ -466,7 +508,7 @@ describe("budget check", () => {
   it("compares the first scenario (the stopped demo) with the budget", () => {
     assert.deepStrictEqual(
       { ...checkBudget(e, 2), scenario: checkBudget(e, 2).scenario.id },
-      { monthlyUsd: 2, scenario: "stopped", estimateUsd: e.totals[0], within: true },
+      { monthlyUsd: 2, scenario: "stopped", estimateUsd: e.totals[0], verdict: "within", within: true },
     );
     assert.strictEqual(checkBudget(e, 12 * 0.0952 - 0.01).within, false);
   });
@@ -491,10 +533,10 @@ describe("price table", () => {
         x.id,
       );
     assert.strictEqual(PRICES.hoursPerMonth, 730);
-    assert.strictEqual(PRICES.collected, "2026-11-21");
+    assert.strictEqual(PRICES.collected, "2026-12-02");
   });
 
-  it("holds the PRICES.md figures the estimate uses", () => {
+  it("holds the collected figures the estimate uses", () => {
     const get = (id: string, region: string) => PRICES.get(id, region)?.usd;
     assert.deepStrictEqual(
       [
@@ -510,8 +552,53 @@ describe("price table", () => {
         get("ec2:nat-gateway", "us-east-1"),
         get("elb:alb", "eu-central-1"),
       ],
-      [0.048, 0.0952, 0.005, 0.0225, 0.008, 0.04048, 0.004445, 0.7, 0.3, 0.045, undefined],
+      [0.048, 0.0952, 0.005, 0.0225, 0.008, 0.04048, 0.004445, 0.7, 0.3, 0.045, 0.027],
     );
+  });
+
+  it("has every price a ferry resource needs in every common region (regional, or global for a global service)", () => {
+    const missing = COMMON_REGIONS.flatMap((r) =>
+      PRICE_IDS.filter((id) => PRICES.get(id, r) === undefined).map((id) => `${id}@${r}`),
+    );
+    assert.deepStrictEqual(missing, []);
+  });
+
+  it("lists every price id the estimate asks for (cost.ts), so the region check above covers them all", () => {
+    const src = fs.readFileSync(path.join(__dirname, "..", "scripts", "plan", "cost.ts"), "utf8");
+    const asked = new Set(
+      [
+        ...src.matchAll(
+          /"((?:ec2|ebs|vpc|elb|fargate|logs|cloudwatch|ecr|secretsmanager|ssm|sns|route53|lambda|cloudfront|s3):[a-z0-9.-]+)"/g,
+        ),
+      ]
+        .map((m) => m[1])
+        .filter((id) => !id.includes("amazonaws") && !/:(?:getsecretvalue|getparameters?)$/.test(id)),
+    );
+    // Instance and volume prices are asked for by type ("ec2:" + instanceType): PRICE_IDS names the usual ones.
+    assert.deepStrictEqual(
+      [...asked].filter((id) => !(PRICE_IDS as readonly string[]).includes(id)),
+      [],
+      "price ids cost.ts uses but PRICE_IDS does not list",
+    );
+  });
+
+  it("applies a global entry in every region, and a regional entry wins over it", () => {
+    const t = new PriceTable([
+      { ...p, id: "g", region: GLOBAL, usd: 1 },
+      { ...p, id: "g", region: "eu-west-1", usd: 2 },
+    ]);
+    assert.strictEqual(t.get("g", "ap-south-1")?.usd, 1);
+    assert.strictEqual(t.get("g", "eu-west-1")?.usd, 2);
+    assert.deepStrictEqual(t.regions(), ["eu-west-1"]);
+  });
+
+  it("marks how far each entry can be trusted: a source, a date and a confidence on each", () => {
+    for (const x of PRICES.prices) {
+      assert.ok(x.source.length > 5, `${x.id}@${x.region}: source`);
+      assert.ok(x.date >= "2026-01-01", `${x.id}@${x.region}: date ${x.date}`);
+    }
+    // What could not be confirmed says so.
+    assert.ok(PRICES.prices.some((x) => x.confidence === "unconfirmed" && /not confirmed/.test(x.source)));
   });
 
   it("rejects a duplicate or malformed entry when loaded", () => {

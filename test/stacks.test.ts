@@ -1,14 +1,20 @@
-// Every committed Pulumi.<stack>.yaml is evaluated with the real program under mocks; these tests assert what
-// all stacks share (S1–S8): provider, tags, account pin, registry, image build, secrets, DNS, outputs.
+// Every committed Pulumi.<stack>.yaml (and every fixture stack under test/fixtures) is evaluated with the real
+// program under mocks; these tests assert what all stacks share (S1–S8): provider, tags, account pin, registry,
+// image build, secrets, DNS, outputs. Each expectation comes from the stack's own config as the config gate
+// reads it (defaults included), never from the committed files' values, so any valid stack file a user adds
+// passes them.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { parseConfig, type FerryConfig } from "../config";
 import {
   ROOT,
   evaluateStack,
   json,
   stackConfig,
+  stackFilePath,
   stackFiles,
   type Evaluation,
   type Recorded,
@@ -34,6 +40,16 @@ export function plaintextOccurrences(resources: Recorded[], needle: string): str
 
 const STACKS = stackFiles();
 
+/** The stack's config as the program's config gate reads it: every default filled in. */
+export function parsedConfig(stack: string): FerryConfig {
+  return parseConfig(stackConfig(stack).config, {
+    project: "ferry",
+    stack,
+    projectRoot: ROOT,
+    readSecret: (key) => pulumi.output(`mock-secret-value-of-${key}`),
+  });
+}
+
 describe("committed stack files", () => {
   it("include the demo and prod stacks", () => {
     assert.ok(STACKS.includes("demo") && STACKS.includes("prod"), STACKS.join(", "));
@@ -58,7 +74,7 @@ describe("committed stack files", () => {
 
   it("keep secret values out of plain text: a secret-looking value is only ever `secure:` ciphertext", () => {
     for (const stack of STACKS) {
-      const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+      const text = fs.readFileSync(stackFilePath(stack), "utf8");
       assert.doesNotMatch(text, /(sk-[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16})/, stack);
     }
   });
@@ -110,18 +126,21 @@ for (const stack of STACKS) {
     });
 
     it("creates the ECR repository with scan on push and the keep-N lifecycle policy (S1)", () => {
-      const registry = JSON.parse(config["ferry:registry"] ?? "{}") as { name?: string; keepImages?: number };
+      // ferry:registry.name defaults to the app name, keepImages to 10: the parsed config carries both.
+      const { registry } = parsedConfig(stack);
       const repo = e.one("aws:ecr/repository:Repository");
       assert.strictEqual(repo.inputs.name, registry.name);
       assert.deepStrictEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
       const lifecycle = json(e.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy, "lifecycle");
-      assert.strictEqual(lifecycle.rules[1].selection.countNumber, registry.keepImages ?? 10);
+      assert.strictEqual(lifecycle.rules[1].selection.countNumber, registry.keepImages);
     });
 
     it("builds for the configured platform, pushes the source tag and latest, and deploys the digest (S2)", () => {
       const image = e.one("docker-build:index:Image");
       const repoUrl = e.one("aws:ecr/repository:Repository").state.repositoryUrl as string;
-      assert.deepStrictEqual(image.inputs.platforms, ["linux/amd64"]);
+      const parsed = parsedConfig(stack).image;
+      assert.strictEqual(parsed.kind, "build");
+      assert.deepStrictEqual(image.inputs.platforms, [parsed.platform]);
       assert.strictEqual(image.inputs.push, true);
       assert.strictEqual(image.inputs.tags.length, 2);
       assert.match(
@@ -214,7 +233,7 @@ describe("shared components across variants", () => {
 
   it("an unchanged build keeps its digest across evaluations, so nothing rolls out (S2)", async () => {
     const a = await evaluateStack("demo");
-    const b = await evaluateStack("demo");
+    const b = await evaluateStack("demo", { fresh: true });
     assert.strictEqual(a.outputs.imageDigest, b.outputs.imageDigest);
   });
 

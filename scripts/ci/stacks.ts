@@ -136,7 +136,8 @@ export function argsForEvent(event: EventInfo): string[] {
   throw new Error(`deploy.yml does not handle "${event.name}" events`);
 }
 
-function eventFromEnvironment(): EventInfo {
+/** The triggering event, from the variables and payload file GitHub Actions provides. */
+export function eventFromEnvironment(): EventInfo {
   const env = process.env;
   const payloadPath = env.GITHUB_EVENT_PATH;
   return {

@@ -45,6 +45,8 @@ export const ASSUMPTIONS = {
   logIngestGbPerGroup: 1,
   /** ECR storage per repository: the kept images share their base layers. */
   ecrStoredGbPerRepository: 1,
+  /** S3 Standard storage per bucket the stack creates (an app's uploads and documents). */
+  s3StoredGbPerBucket: 1,
   /** Alarms a target-tracking scaling policy creates for itself (scale out, scale in). */
   targetTrackingAlarms: 2,
   /**
@@ -131,6 +133,13 @@ export interface Estimate {
   readonly coverage: ReadonlyArray<{ type: string; name: string; as: "priced" | "free" | "not priced" }>;
   readonly notes: readonly string[];
   readonly collected: string;
+  /**
+   * True when every billable resource has a line (nothing in `notPriced`). An incomplete estimate is a lower
+   * bound: no budget can be "within" it.
+   */
+  readonly complete: boolean;
+  /** Whether the price table has entries for this region at all (a region outside it prices almost nothing). */
+  readonly regionInTable: boolean;
 }
 
 /** What the estimate reads from an evaluation (the engine's evaluateStack). */
@@ -948,8 +957,21 @@ function priceZones(c: Accumulator): void {
 }
 
 function priceOthers(c: Accumulator): void {
-  for (const r of c.of(T.bucket))
-    c.skip(r, "S3 storage and requests: no S3 price in the table (a few GB of documents cost cents)");
+  const buckets = c.of(T.bucket);
+  if (buckets.length) {
+    const gb = c.a.s3StoredGbPerBucket;
+    c.addOrSkip({
+      category: "storage",
+      item: `S3 Standard storage (assumed ${gb} GB per bucket × ${buckets.length})`,
+      what: "S3 storage",
+      from: buckets,
+      priceId: "s3:standard-storage",
+      qty: () => gb * buckets.length,
+      assumption:
+        `${gb} GB stored per bucket (the app's files; old versions count too). Requests are left out: ` +
+        "a small app's few thousand a month cost a cent or less.",
+    });
+  }
   for (const r of c.of(T.parameter))
     if (r.inputs.tier && r.inputs.tier !== "Standard")
       c.skip(r, `SSM ${String(r.inputs.tier)} parameter: not in the table`);
@@ -1023,6 +1045,8 @@ export function estimate(input: PlanInput, opts: EstimateOptions): Estimate {
     coverage: resources.map((r) => ({ type: r.type, name: r.name, as: c.as.get(r)! })),
     notes: [...new Set(c.notes)],
     collected: prices.collected,
+    complete: c.notPriced.length === 0,
+    regionInTable: prices.regions().includes(opts.region),
   };
 }
 
@@ -1055,13 +1079,20 @@ export interface BudgetCheck {
   /** The scenario compared: the first (demo stopped, service baseline). */
   readonly scenario: Scenario;
   readonly estimateUsd: number;
+  /**
+   * "within" or "over" when the estimate is complete; "unknown" when something billable is not priced (the
+   * total is then only a lower bound), unless the priced part alone is already over.
+   */
+  readonly verdict: "within" | "over" | "unknown";
+  /** verdict === "within": an incomplete estimate is never within a budget. */
   readonly within: boolean;
 }
 
 /** Compares the first scenario's total with the budget. */
 export function checkBudget(e: Estimate, monthlyUsd: number): BudgetCheck {
   const estimateUsd = e.totals[0];
-  return { monthlyUsd, scenario: e.scenarios[0], estimateUsd, within: estimateUsd <= monthlyUsd };
+  const verdict = estimateUsd > monthlyUsd ? "over" : e.complete ? "within" : "unknown";
+  return { monthlyUsd, scenario: e.scenarios[0], estimateUsd, verdict, within: verdict === "within" };
 }
 
 export { money };

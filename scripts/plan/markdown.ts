@@ -1,6 +1,7 @@
 // The estimate as a Markdown block (README, `--format markdown`) and as plain text (`--format text`).
 // Deterministic: no dates but the price table's collection date, no generated names, digests or paths.
 import { checkBudget, money, unitPrice, type CostLine, type Estimate } from "./cost";
+import { WIDTH, wrap } from "./text";
 
 /** Short unit names for quantity cells ("365 vCPU-h"): singular, plural. */
 const UNIT_SHORT: Record<string, [string, string]> = {
@@ -14,6 +15,8 @@ const UNIT_SHORT: Record<string, [string, string]> = {
   "metric-month": ["metric", "metrics"],
   "zone-month": ["zone", "zones"],
   "secret-month": ["secret", "secrets"],
+  request: ["request", "requests"],
+  "GB-second": ["GB-s", "GB-s"],
 };
 
 export function quantity(v: number): string {
@@ -37,8 +40,24 @@ function budgetText(e: Estimate, monthlyUsd: number | undefined): string {
   return (
     `Budget (\`ferry:budget.monthlyUsd\`): **${money(b.monthlyUsd)}**, checked by \`npm test\` against the ` +
     `*${b.scenario.label}* figure, ${money(b.estimateUsd)}: ` +
-    (b.within ? "within budget." : `**over budget by ${money(b.estimateUsd - b.monthlyUsd)}**.`)
+    (b.verdict === "within"
+      ? "within budget."
+      : b.verdict === "over"
+        ? `**over budget by ${money(b.estimateUsd - b.monthlyUsd)}**.`
+        : `**cannot be checked: the estimate is incomplete** (${e.notPriced.length} billable resource(s) not ` +
+          `priced in ${e.region}; ${money(b.estimateUsd)} is only the priced part).`)
   );
+}
+
+/** The warning a plan leads with when its figures are not the whole bill. */
+export function incompleteText(e: Estimate): string | undefined {
+  if (e.complete) return undefined;
+  return e.regionInTable
+    ? `ESTIMATE INCOMPLETE: ${e.notPriced.length} billable resource(s) have no price for ${e.region} (listed as ` +
+        "NOT PRICED below); the totals leave them out."
+    : `ESTIMATE INCOMPLETE: region ${e.region} is not in the price table (scripts/plan/prices.json), so only ` +
+        `global prices apply and ${e.notPriced.length} billable resource(s) are not priced; the totals leave ` +
+        "them out. Add the region's prices to the table for a complete estimate.";
 }
 
 const esc = (s: string) => s.replace(/\|/g, "\\|");
@@ -46,6 +65,8 @@ const esc = (s: string) => s.replace(/\|/g, "\\|");
 /** The cost part of the Markdown block. */
 export function estimateMarkdown(e: Estimate, monthlyUsd?: number): string {
   const out: string[] = [];
+  const warning = incompleteText(e);
+  if (warning) out.push(`**${warning}**`, "");
   out.push(
     `| item | price (${e.region}) | confidence | ${e.scenarios.map((s) => esc(s.label)).join(" | ")} |`,
     `|---|---|---|${e.scenarios.map(() => "---:|").join("")}`,
@@ -94,39 +115,49 @@ export function planMarkdown(stack: string, mermaid: string, e: Estimate, monthl
   ].join("\n");
 }
 
-/** The estimate as aligned plain text. */
+/**
+ * The estimate as plain text within WIDTH columns: one row per line with the money per scenario (numbered
+ * columns, the scenarios named above them), and under it the unit price and quantities. Everything else wraps.
+ * `--format markdown` keeps the wide table.
+ */
 export function estimateText(e: Estimate, monthlyUsd?: number): string {
-  const header = ["item", "price", "confidence", ...e.scenarios.map((s) => s.label)];
-  const rows = e.lines.map((l) => [
-    l.item,
-    l.priceText,
-    l.confidence,
-    ...e.scenarios.map((_, i) => cell(l, i)),
-  ]);
-  rows.push(["total a month", "", "", ...e.totals.map(money)]);
-  const widths = header.map((h, i) => Math.min(70, Math.max(h.length, ...rows.map((r) => r[i].length))));
-  const fmt = (r: string[]) =>
-    r
-      .map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  const out = [
-    `Estimated monthly cost (USD, ${e.region}):`,
-    `  ${fmt(header)}`,
-    ...rows.map((r) => `  ${fmt(r)}`),
-    "",
-  ];
-  out.push(budgetText(e, monthlyUsd).replace(/\*\*|\*|`/g, ""));
-  for (const a of new Set(e.lines.flatMap((l) => (l.assumption ? [l.assumption] : []))))
-    out.push(`assumption: ${a}`);
-  for (const n of e.notes) out.push(`note: ${n}`);
-  if (e.notPriced.length)
-    for (const n of e.notPriced) out.push(`NOT PRICED: ${n.type} ${n.name}: ${n.reason}`);
-  else out.push("not priced: nothing");
-  out.push(`free: ${e.free.map((f) => `${f.group} (${f.count})`).join(", ")}`);
+  const MONEY = 11;
+  const CONF = 12;
+  const itemWidth = WIDTH - 2 - CONF - MONEY * e.scenarios.length;
+  const row = (item: string, conf: string, cells: string[]) =>
+    `  ${item.padEnd(itemWidth)}${conf.padEnd(CONF)}${cells.map((c) => c.padStart(MONEY)).join("")}`.trimEnd();
+  const out: string[] = [`Estimated monthly cost (USD, ${e.region}):`];
+  const warning = incompleteText(e);
+  if (warning) out.push(...wrap(warning, WIDTH, "  ", "  "));
+  e.scenarios.forEach((s, i) => out.push(...wrap(s.label, WIDTH, `  [${i + 1}] `, "      ")));
   out.push(
-    `Prices: scripts/plan/prices.json (collected ${e.collected}); an estimate from list prices. The AWS Price List API ` +
+    row(
+      "item",
+      "confidence",
+      e.scenarios.map((_, i) => `[${i + 1}]`),
+    ),
+  );
+  for (const l of e.lines) {
+    const item = wrap(l.item, itemWidth - 3);
+    out.push(row(item[0], l.confidence, l.usd.map(money)));
+    for (const more of item.slice(1)) out.push(`    ${more}`);
+    const qty = e.scenarios.map((_, i) => cell(l, i).replace(/ = \$[\d.,]+$/, "")).join(" / ");
+    out.push(...wrap(`${l.priceText} × ${qty}`, WIDTH, "      ", "      "));
+  }
+  out.push(row("total a month", e.complete ? "" : "(partial)", e.totals.map(money)), "");
+  const say = (text: string, lead: string) => out.push(...wrap(text, WIDTH, lead, "    "));
+  say(budgetText(e, monthlyUsd).replace(/\*\*|\*|`/g, ""), "");
+  for (const a of new Set(e.lines.flatMap((l) => (l.assumption ? [l.assumption] : []))))
+    say(a, "assumption: ");
+  for (const n of e.notes) say(n, "note: ");
+  if (e.notPriced.length)
+    for (const n of e.notPriced) say(`${n.type} ${n.name}: ${n.reason}`, "NOT PRICED: ");
+  else out.push("not priced: nothing");
+  say(e.free.map((f) => `${f.group} (${f.count})`).join(", "), "free: ");
+  say(
+    `scripts/plan/prices.json (collected ${e.collected}); an estimate from list prices. The AWS Price List API ` +
       "(offers/v1.0/aws/<service>/current/<region>/index.json) or the console is authoritative.",
+    "Prices: ",
   );
   return out.join("\n");
 }

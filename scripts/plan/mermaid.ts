@@ -88,8 +88,21 @@ function alarmText(r: Recorded): string {
   return `${what} ${op} ${String(r.inputs.threshold)}${stops ? ` for ${minutes} min: stop the instance` : ""}`;
 }
 
-/** The architecture of an evaluated stack. */
+/** The architecture as nodes and edges, for any renderer (Mermaid here, Graphviz in svg.ts). */
+export interface Architecture {
+  readonly title: string;
+  readonly nodes: readonly FlowNode[];
+  readonly edges: readonly FlowEdge[];
+}
+
+/** The architecture of an evaluated stack as Mermaid source. */
 export function diagram(input: PlanInput, region: string): string {
+  const a = architecture(input, region);
+  return renderFlowchart(a.title, a.nodes, a.edges);
+}
+
+/** The architecture of an evaluated stack. */
+export function architecture(input: PlanInput, region: string): Architecture {
   const rs = input.resources.filter((r) => r.custom);
   const of = (type: string) => rs.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
   const nodes: FlowNode[] = [{ id: "internet", shape: "circle", lines: ["Internet"], inAws: false }];
@@ -361,5 +374,5 @@ export function diagram(input: PlanInput, region: string): string {
     edges.push({ from: "nat", to: "internet" });
   }
 
-  return renderFlowchart(`AWS ${region}`, nodes, edges);
+  return { title: `AWS ${region}`, nodes, edges };
 }

@@ -9,6 +9,66 @@ import data from "./prices.json";
 export const CONFIDENCES = ["aws", "third-party", "unconfirmed", "weak"] as const;
 export type Confidence = (typeof CONFIDENCES)[number];
 
+/** The region of an entry that applies in every region (a regional entry for the same id wins). */
+export const GLOBAL = "global";
+
+/** The regions the table covers in full: every id in PRICE_IDS has an entry (regional or global) in each. */
+export const COMMON_REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-south-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "sa-east-1",
+] as const;
+
+/**
+ * Every price the estimate (cost.ts) can ask for, for the EC2 types a stack is likely to pick. A test checks
+ * that cost.ts asks for no other id and that each common region has all of them.
+ */
+export const PRICE_IDS = [
+  "ec2:t3.micro",
+  "ec2:t3.small",
+  "ec2:t3.medium",
+  "ec2:t4g.small",
+  "ec2:t4g.medium",
+  "ebs:gp3",
+  "vpc:public-ipv4",
+  "ec2:nat-gateway",
+  "elb:alb",
+  "elb:alb-lcu",
+  "fargate:x86-vcpu",
+  "fargate:x86-gb",
+  "fargate:arm-vcpu",
+  "fargate:arm-gb",
+  "fargate:spot-discount",
+  "logs:ingest",
+  "logs:storage",
+  "cloudwatch:alarm-metric",
+  "cloudwatch:container-insights-metric",
+  "ecr:storage",
+  "s3:standard-storage",
+  "secretsmanager:secret",
+  "secretsmanager:api",
+  "ssm:standard-parameter",
+  "sns:email",
+  "route53:hosted-zone",
+  "route53:queries",
+  "lambda:requests",
+  "lambda:arm64-gb-second",
+] as const;
+
 export interface Price {
   readonly id: string;
   readonly region: string;
@@ -43,9 +103,17 @@ export class PriceTable {
     if (problems.length > 0) throw new Error(`price table: ${problems.join("; ")}`);
   }
 
-  /** The entry for `id` in `region`, or undefined: the caller lists the item as "not priced", never as $0. */
+  /**
+   * The entry for `id` in `region`, else its "global" entry (a global service such as Route 53 has one price
+   * everywhere), else undefined: the caller lists the item as "not priced", never as $0.
+   */
   get(id: string, region: string): Price | undefined {
-    return this.byKey.get(`${id}@${region}`);
+    return this.byKey.get(`${id}@${region}`) ?? this.byKey.get(`${id}@${GLOBAL}`);
+  }
+
+  /** The regions with at least one regional (not "global") entry, sorted. */
+  regions(): string[] {
+    return [...new Set(this.prices.map((p) => p.region).filter((r) => r !== GLOBAL))].sort();
   }
 
   /** A copy with some entries replaced or added (tests, what-if comparisons). */

@@ -18,6 +18,30 @@ const REAL_TOOLS = [
 /** The instance id IMDS reports in every sandbox. */
 export const INSTANCE_ID = "i-0123456789abcdef0";
 
+let toolPaths: Map<string, string> | undefined;
+
+/** Where the real tools live on this machine: looked up once per process (one shell), not per sandbox. */
+function realTools(): Map<string, string> {
+  if (toolPaths) return toolPaths;
+  const r = spawnSync(
+    "bash",
+    ["-c", 'for t in "$@"; do printf "%s\\t%s\\n" "$t" "$(command -v "$t")"; done', "_", ...REAL_TOOLS],
+    {
+      encoding: "utf8",
+    },
+  );
+  const found = new Map(
+    r.stdout
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .map((l) => l.split("\t") as [string, string]),
+  );
+  for (const t of REAL_TOOLS)
+    if (!found.get(t)) throw new Error(`the script tests need ${t} on this machine`);
+  toolPaths = found;
+  return found;
+}
+
 export interface SandboxOptions {
   /** Which package manager exists on the "instance". @default "dnf" */
   packageManager?: "dnf" | "apt-get" | "none";
@@ -70,11 +94,7 @@ export class Sandbox {
     const pm = options.packageManager ?? "dnf";
     if (pm !== "none") standins.push(pm);
     for (const s of standins) fs.symlinkSync(path.join(STANDINS, s), path.join(tools, s));
-    for (const t of REAL_TOOLS) {
-      const found = spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
-      if (!found) throw new Error(`the script tests need ${t} on this machine`);
-      fs.symlinkSync(found, path.join(tools, t));
-    }
+    for (const [t, found] of realTools()) fs.symlinkSync(found, path.join(tools, t));
     if (options.docker ?? true)
       fs.symlinkSync(path.join(STANDINS, "docker-standin"), path.join(this.state, "bin", "docker"));
     if (options.dockerRunning) fs.writeFileSync(path.join(this.state, "docker-running"), "");

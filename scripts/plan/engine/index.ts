@@ -54,6 +54,25 @@ export interface Overrides {
   remove?: string[];
   /** Evaluate as `pulumi preview` (unknown values stay unknown). @default false */
   preview?: boolean;
+  /**
+   * Evaluate the program again even when nothing is overridden. Without overrides, evaluateStack returns the
+   * one shared (frozen) evaluation of the committed stack file, so a test that compares two evaluations of
+   * the same config asks for a fresh one. @default false
+   */
+  fresh?: boolean;
+}
+
+/** Stack files kept outside the project root (e.g. test fixtures), registered by whoever keeps them. */
+const elsewhere = new Map<string, string>();
+
+/** Lets `stack` be evaluated from `file` instead of Pulumi.<stack>.yaml at the project root. */
+export function registerStackFile(stack: string, file: string): void {
+  elsewhere.set(stack, path.resolve(file));
+}
+
+/** The file a stack's config is read from. */
+export function stackFilePath(stack: string): string {
+  return elsewhere.get(stack) ?? path.join(ROOT, `Pulumi.${stack}.yaml`);
 }
 
 export function stackFiles(): string[] {
@@ -69,7 +88,7 @@ export function stackConfig(
   stack: string,
   overrides: Overrides = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const file = stackFilePath(stack);
   const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const merged: Record<string, unknown> = { ...(doc.config ?? {}), ...(overrides.config ?? {}) };
   for (const k of overrides.remove ?? []) delete merged[k];
@@ -123,7 +142,77 @@ async function resolveDeep(v: unknown): Promise<unknown> {
 /** Internal to the SDK (not in its .d.ts): resolves once every queued RPC to the (mock) monitor is done. */
 const waitForRPCs = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
-export async function evaluateStack(stack: string, overrides: Overrides = {}): Promise<Evaluation> {
+type PrepareStackTrace = (this: void, error: Error, frames: NodeJS.CallSite[]) => unknown;
+type StackHook = { prepareStackTrace?: PrepareStackTrace & { [CHEAP]?: true } };
+const CHEAP: unique symbol = Symbol.for("ferry.cheapPulumiPromiseStacks") as never;
+const PULUMI_DEBUGGABLE = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
+
+/**
+ * The Pulumi SDK records `new Error().stack` on every promise it creates (for its leak report), and under
+ * ts-node each such stack goes through source-map-support, which maps every frame back to TypeScript: about
+ * a third of an evaluation's CPU time. Those stacks are only printed when the SDK finds a leaked promise, so
+ * they are kept short and unmapped; every other stack keeps its source-mapped frames.
+ */
+function skipSourceMapsForPulumiPromiseStacks(): void {
+  const hook = Error as unknown as StackHook;
+  const installed = hook.prepareStackTrace;
+  if (!installed || installed[CHEAP]) return;
+  const cheap: PrepareStackTrace & { [CHEAP]?: true } = (error, frames) => {
+    const top = frames[0];
+    if (top?.getFunctionName() === "debuggablePromise" && PULUMI_DEBUGGABLE.test(top.getFileName() ?? ""))
+      // The SDK's own frame and its two callers: enough to find a leaked promise, cheap to format.
+      return `${String(error)}\n${frames
+        .slice(0, 3)
+        .map(
+          (f) => `    at ${f.getFunctionName() ?? "<anonymous>"} (${f.getFileName()}:${f.getLineNumber()})`,
+        )
+        .join("\n")}`;
+    return installed(error, frames);
+  };
+  cheap[CHEAP] = true;
+  hook.prepareStackTrace = cheap;
+}
+
+/** Evaluations of the committed stack files as they are, one per stack and process. */
+const committed = new Map<string, Promise<Evaluation>>();
+
+/**
+ * Freezes the plain data of an evaluation (objects, arrays) all the way down, so a caller that changes the
+ * shared evaluation fails at once instead of changing what the next test sees. Class instances the program
+ * exported (assets, archives) keep their own state.
+ */
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+  if (value === null || typeof value !== "object" || seen.has(value) || ArrayBuffer.isView(value))
+    return value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  seen.add(value);
+  for (const v of Object.values(value as object)) deepFreeze(v, seen);
+  return Object.freeze(value);
+}
+
+const shareable = (o: Overrides) =>
+  o.config === undefined && o.remove === undefined && !o.preview && !o.fresh;
+
+/**
+ * Evaluates the program for `stack`. Without overrides the result is shared: the first call evaluates the
+ * committed stack file, later calls in the same process get the same frozen evaluation (evaluating a stack
+ * is the slow part of the suite; tests only read it).
+ */
+export function evaluateStack(stack: string, overrides: Overrides = {}): Promise<Evaluation> {
+  if (!shareable(overrides)) return evaluate(stack, overrides);
+  let found = committed.get(stack);
+  if (!found) {
+    found = evaluate(stack, {}).then((e) => deepFreeze(e));
+    // A failed evaluation is not kept: the next caller sees the error again, not a stale rejection.
+    found.catch(() => committed.delete(stack));
+    committed.set(stack, found);
+  }
+  return found;
+}
+
+async function evaluate(stack: string, overrides: Overrides): Promise<Evaluation> {
+  skipSourceMapsForPulumiPromiseStacks();
   const { config, secretKeys } = stackConfig(stack, overrides);
   const region = config["aws:region"] ?? "us-east-1";
   const account =

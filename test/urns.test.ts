@@ -1,0 +1,38 @@
+// Pins every committed stack's URN set: a refactor that renames a component, changes a type token or moves a
+// resource to another parent fails here, before a live `pulumi up` would replace (or, for protected
+// resources, refuse to replace) what is running. Deliberate changes: `npm run urns:update` and commit.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { stackFiles } from "./support/harness";
+import { UPDATE_COMMAND, URN_DIR, currentUrns, pinFile, readPin, urnChangeMessage } from "./support/urns";
+
+describe("URN pin: the resources a live stack already has keep their URNs", () => {
+  it("the change report names deleted/replaced and created URNs and the way out (positive control)", () => {
+    const a = "urn:pulumi:prod::ferry::ferry:registry:AppImage$aws:ecr/repository:Repository::x-image-repo";
+    const b = "urn:pulumi:prod::ferry::ferry:registry:Registry$aws:ecr/repository:Repository::x-image-repo";
+    assert.equal(urnChangeMessage("prod", [a], [a]), undefined);
+    const text = urnChangeMessage("prod", [a], [b])!;
+    assert.match(text, /No longer declared \(1\): a live `pulumi up` would DELETE/);
+    assert.match(text, /aliases/);
+    assert.ok(text.includes(`  - ${a}`) && text.includes(`  + ${b}`), text);
+    assert.ok(text.includes(UPDATE_COMMAND), text);
+  });
+
+  for (const stack of stackFiles())
+    it(`Pulumi.${stack}.yaml declares exactly the pinned URNs`, async () => {
+      const pin = readPin(stack);
+      assert.ok(
+        pin,
+        `No URN pin for Pulumi.${stack}.yaml in ${URN_DIR}: run \`${UPDATE_COMMAND}\` and commit ${pinFile(stack)}.`,
+      );
+      const message = urnChangeMessage(stack, pin.urns, await currentUrns(stack));
+      assert.ok(message === undefined, message);
+    });
+
+  it("every pin belongs to a committed stack file", () => {
+    const stale = fs
+      .readdirSync(URN_DIR)
+      .filter((f) => f.endsWith(".json") && !stackFiles().includes(f.replace(/\.json$/, "")));
+    assert.deepEqual(stale, [], `pins without a stack file: run \`${UPDATE_COMMAND}\``);
+  });
+});
