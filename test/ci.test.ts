@@ -902,7 +902,7 @@ describe("CI access in the evaluated stacks", () => {
     ]);
   });
 
-  describe("user mode (seed 001 §5)", () => {
+  describe("user mode (an ECR-push user with an access key)", () => {
     let e: Evaluation;
     let exported: Record<string, pulumi.Output<unknown>>;
     before(async () => {

@@ -7,7 +7,7 @@
 //     drift   — the scheduled `pulumi preview --refresh` on the default branch: reads every resource back.
 //   No role may change IAM: roles, policies and this provider come from a local, admin-run `pulumi up`
 //   (docs/security.md). The deploy role only passes the stack's own roles to their services.
-// - "user": the seeds' model: an IAM user that may push to exactly this stack's ECR repository, with an
+// - "user": the key-based model: an IAM user that may push to exactly this stack's ECR repository, with an
 //   access key whose secret is only ever a secret stack output.
 //
 // Every CI identity lives under the IAM path /ferry-ci/. The documents are pure functions of a `CiScope`

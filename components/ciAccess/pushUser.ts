@@ -1,4 +1,4 @@
-// "user" mode (the seeds' model): an IAM user that may push to exactly one ECR repository.
+// "user" mode (the key-based model): an IAM user that may push to exactly one ECR repository.
 import { policy, type PolicyDocument } from "./document";
 
 export function ecrPushPolicy(repositoryArn: string): PolicyDocument {
