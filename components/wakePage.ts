@@ -1,4 +1,4 @@
-// The demo's wake page (issue 8, seed 000 §2 "phase 2"): a constant public URL where a visitor sees whether the
+// The demo's wake page: a constant public URL where a visitor sees whether the
 // normally-stopped demo runs, may start it (with a passcode, if one is set), watches it boot and is sent on
 // once the instance reports "ready". A Lambda function URL: nothing is billed while nobody visits (no load
 // balancer, no API Gateway), and the URL stays the same for the life of the stack.
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STATUS_TAG, WAKE_STARTS_TAG } from "./runtimeTags";
+import { STATUS_TAG, WAKE_LOCKOUT_TAG, WAKE_STARTS_TAG } from "./runtimeTags";
 import { transpileHandler } from "./lambdaCode";
 import { NAME_LIMITS, physicalName } from "./names";
 import { ssmParameterArn } from "./secrets";
@@ -51,6 +51,13 @@ export interface WakePageArgs {
   readonly passcode?:
     | { readonly kind: "value"; readonly value: pulumi.Input<string> }
     | { readonly kind: "ssm"; readonly name: string };
+  /**
+   * Concurrent executions reserved for the function, which also caps it: a flood runs at most this many at
+   * once (each environment describes the instance at most once per 5 s). false: none reserved, for accounts
+   * whose unreserved minimum (AWS keeps at least 100 unreserved; new accounts may have a quota of only 10)
+   * leaves nothing to reserve: then only the account's limit caps the function.
+   */
+  readonly reservedConcurrency: number | false;
   /** Days the function's log group keeps its logs. @default 7 */
   readonly logRetentionDays?: number;
 }
@@ -77,12 +84,12 @@ export function wakePolicyDocument(i: WakePolicyInput): string {
       Resource: [i.instanceArn],
     },
     {
-      // The daily count lives on the instance: one tag key, on this instance only.
+      // The daily count and the passcode lockout live on the instance: two tag keys, on this instance only.
       Sid: "CountStarts",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
       Resource: [i.instanceArn],
-      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [WAKE_STARTS_TAG] } },
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [WAKE_STARTS_TAG, WAKE_LOCKOUT_TAG] } },
     },
     {
       // EC2's Describe* actions support no resource-level permissions: "*" is the only Resource they accept.
@@ -198,8 +205,12 @@ export class WakePage extends pulumi.ComponentResource {
         code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(wakeFunctionCode()) }),
         role: role.arn,
         memorySize: 128,
-        // Two or three EC2 calls and an SSM read; a hung call must end before the visitor gives up.
-        timeout: 10,
+        // Two or three EC2 calls, an SSM read and at most 8 s of delay after a wrong passcode; a hung call
+        // must end before the visitor gives up.
+        timeout: 15,
+        ...(args.reservedConcurrency === false
+          ? {}
+          : { reservedConcurrentExecutions: args.reservedConcurrency }),
         loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
         environment: {
           variables: {
@@ -258,4 +269,4 @@ export class WakePage extends pulumi.ComponentResource {
 }
 
 /** The tags the handler reads and writes; test/wake.test.ts checks they match the handler's own constants. */
-export const WAKE_TAGS = { status: STATUS_TAG, starts: WAKE_STARTS_TAG } as const;
+export const WAKE_TAGS = { status: STATUS_TAG, starts: WAKE_STARTS_TAG, lockout: WAKE_LOCKOUT_TAG } as const;

@@ -15,7 +15,7 @@
 // A GitHub `sub` claim names the repository and one context: `environment:<name>` (deploy), `pull_request`
 // (preview), `ref:refs/heads/<branch>` (drift). docs/security.md says why and what each role may do.
 import { z } from "zod";
-import { bool } from "./fields";
+import { bool, s3BucketName } from "./fields";
 
 const ownerName = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const repoName = /^[A-Za-z0-9._-]{1,100}$/;
@@ -108,12 +108,7 @@ export const ciSchema = z
       })
       .optional(),
     /** S3 bucket of a self-managed Pulumi backend (s3://<bucket>): the roles get this stack's state objects. */
-    stateBucket: z
-      .string({ error: "an S3 bucket name" })
-      .regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-        error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
-      })
-      .optional(),
+    stateBucket: s3BucketName().optional(),
     /** KMS key of an `awskms://` secrets provider: the roles may decrypt stack secrets with it. */
     secretsKmsKeyArn: z
       .string({ error: "a KMS key ARN" })

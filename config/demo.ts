@@ -1,13 +1,20 @@
 // `ferry:demo`: settings of the cheap EC2 demo topology (requirements D1–D10).
 import { z } from "zod";
-import { bool, cidr, email, imageRef, int, secretConfigKey, ssmParameterName, subnetId } from "./fields";
+import {
+  acmeEmail,
+  bool,
+  cidr,
+  imageRef,
+  instanceType,
+  int,
+  secretConfigKey,
+  ssmParameterName,
+  subnetId,
+} from "./fields";
 
 export const demoSchema = z.strictObject({
-  /** EC2 instance type. A type whose family ends in "g" (t4g, m7g) is arm64 and needs image.platform linux/arm64. */
-  instanceType: z
-    .string({ error: 'an EC2 instance type such as "t3.small"' })
-    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an EC2 instance type such as "t3.small"' })
-    .default("t3.small"),
+  /** EC2 instance type. Graviton types (a1, t4g, m7g, c6gn …) are arm64 and need image.platform linux/arm64. */
+  instanceType: instanceType().default("t3.small"),
   /** Root volume size in GiB (gp3, encrypted). */
   rootVolumeGb: int(8, 1024, "a size in GiB: an integer").default(20),
   /** Subnet to launch in; default: a public subnet of the default VPC. */
@@ -45,7 +52,7 @@ export const demoSchema = z.strictObject({
     .strictObject({
       /** false only on purpose: the demo then runs as long as something keeps its CPU busy. */
       enabled: bool().default(true),
-      minutes: int(15, 10080, "a number of minutes: an integer from 15 to 10080 (a week)").default(240),
+      minutes: int(15, 10080, "a number of minutes (10080 is a week): an integer").default(240),
     })
     .default({ enabled: true, minutes: 240 }),
   /**
@@ -65,7 +72,7 @@ export const demoSchema = z.strictObject({
    */
   https: bool().optional(),
   /** ACME account contact e-mail (Let's Encrypt sends no expiry notices since 2025). Optional. */
-  acmeEmail: email().optional(),
+  acmeEmail: acmeEmail().optional(),
   /** Let's Encrypt's staging CA: untrusted certificates under far higher rate limits, for trying things out. */
   acmeStaging: bool().optional(),
   /**
@@ -76,9 +83,7 @@ export const demoSchema = z.strictObject({
     .strictObject({
       enabled: bool().default(true),
       /** HSTS max-age in seconds; 0 sends no HSTS header (the other headers stay). */
-      hstsMaxAgeSeconds: int(0, 63072000, "seconds: an integer from 0 to 63072000 (two years)").default(
-        31536000,
-      ),
+      hstsMaxAgeSeconds: int(0, 63072000, "seconds (63072000 is two years): an integer").default(31536000),
     })
     .default({ enabled: true, hstsMaxAgeSeconds: 31536000 }),
   /** The HTTPS proxy's image (ECR Public mirrors Docker Hub's official images without its pull limits). */
@@ -96,9 +101,12 @@ export const demoSchema = z.strictObject({
        * on new accounts' quotas) leaves nothing to reserve; the function is then capped by the account only.
        */
       reservedConcurrency: z
-        .union([int(1, 20, "an integer from 1 to 20"), z.literal(false)], {
-          error: "a number of concurrent executions from 1 to 20, or false for no reservation",
-        })
+        .union(
+          [int(1, 20, "a number of concurrent executions (or false for none): an integer"), z.literal(false)],
+          {
+            error: "a number of concurrent executions from 1 to 20, or false for no reservation",
+          },
+        )
         .default(2),
       /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo.
        * It must be at least MIN_PASSCODE_LENGTH characters long. */

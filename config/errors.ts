@@ -1,6 +1,8 @@
 // The program's one user-facing error type, and the helpers that turn schema issues into messages a person
 // can act on: the file (when known), the key, the value given (never a secret's), what is expected.
+import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { showValue } from "./secrets";
 
 /** One problem with one config key. */
 export interface Problem {
@@ -24,8 +26,9 @@ export function problemText(p: Problem): string {
  * Raised for every mistake a person can fix in the stack config: by the config parser (all problems at
  * once) and by components that find a config value unusable only once they run (e.g. more Availability
  * Zones asked for than the region has). Anything else is a bug in the program and stays a plain Error.
+ * A RunError, so `pulumi preview` prints the message alone: no stack trace for a mistake in the stack file.
  */
-export class ConfigError extends Error {
+export class ConfigError extends pulumi.RunError {
   public readonly problems: string[];
   /** The stack file the problems are in (Pulumi.<stack>.yaml), when the raiser knows it. */
   public readonly file?: string;
@@ -65,10 +68,9 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
+/** A value for a message: JSON cut at 60 characters; a value that looks like a credential is never shown. */
 export function describeValue(v: unknown): string {
-  if (v === undefined) return "missing";
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return showValue(v, false);
 }
 
 /** Levenshtein distance, for "did you mean" on unknown keys. */
@@ -90,7 +92,9 @@ export function suggest(unknown: string, known: readonly string[]): string | und
   const lower = unknown.toLowerCase();
   let best: { key: string; d: number } | undefined;
   for (const key of known) {
-    const d = key.toLowerCase() === lower ? 0 : distance(lower, key.toLowerCase());
+    // A known value the typed one begins ("fargate" → "fargate-ha") counts as one edit away.
+    const k = key.toLowerCase();
+    const d = k === lower ? 0 : lower.length >= 3 && k.startsWith(lower) ? 1 : distance(lower, k);
     if (d <= Math.max(2, Math.floor(key.length / 4)) && (!best || d < best.d)) best = { key, d };
   }
   return best?.key;
@@ -128,7 +132,12 @@ function knownKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): strin
   return shape ? Object.keys(shape) : [];
 }
 
-export function problemsFrom(error: z.ZodError, input: unknown, schema: z.ZodType): string[] {
+export function problemsFrom(
+  error: z.ZodError,
+  input: unknown,
+  schema: z.ZodType,
+  isSecret: (path: ReadonlyArray<string | number>) => boolean = () => false,
+): string[] {
   const out: string[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
@@ -136,7 +145,8 @@ export function problemsFrom(error: z.ZodError, input: unknown, schema: z.ZodTyp
       for (const key of issue.keys) out.push(unknownKeyProblem(keyOf(issue.path), key, known));
       continue;
     }
-    let value = describeValue(valueAt(input, issue.path));
+    const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+    let value = isSecret(path) ? "a secret value (not shown)" : describeValue(valueAt(input, issue.path));
     // Cross-field checks run on defaulted values the person never wrote: show the value in force.
     const effective = (issue as { input?: unknown }).input;
     if (

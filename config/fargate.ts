@@ -1,6 +1,6 @@
 // `ferry:fargate`: settings of the HA Fargate topology (requirements P1–P11).
 import { z } from "zod";
-import { bool, cidr, email, envName, int, port, subnetId } from "./fields";
+import { bool, cidr, email, envName, int, port, sgDescription, subnetId } from "./fields";
 
 /** CPU units → allowed memory (MiB) for Fargate. AWS rejects any other pair. */
 export const FARGATE_SIZES: Record<number, number[]> = {
@@ -121,7 +121,7 @@ export const fargateSchema = z
         z.strictObject({
           port: port(),
           cidr: cidr(),
-          description: z.string({ error: "a short description" }).optional(),
+          description: sgDescription().optional(),
         }),
         { error: "a list of { port, cidr } rules" },
       )

@@ -1,15 +1,21 @@
 // Reusable field schemas. Each message is the "expected ..." half of an error, so it reads as a
 // description of a valid value; config/errors.ts adds the key and the value that was given.
 import { z } from "zod";
+import { AWS_REGIONS as REGIONS, INSTANCE_TYPES, instanceArchitecture } from "./awsData";
+import { suggest } from "./errors";
 
-export const AWS_REGIONS = [
-  "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-  "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-  "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
-  "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
-  "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1",
-  "us-west-2",
-] as const; // prettier-ignore
+/** Regions the installed AWS provider knows (config/awsData.ts); a typo gets "did you mean". */
+export const AWS_REGIONS = REGIONS as [string, ...string[]];
+
+export const awsRegion = () =>
+  z.enum(AWS_REGIONS, {
+    error: (issue) => {
+      const hint = typeof issue.input === "string" ? suggest(issue.input, AWS_REGIONS) : undefined;
+      return hint
+        ? `an AWS region; did you mean "${hint}"? (pulumi config set aws:region ${hint})`
+        : 'an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)';
+    },
+  });
 
 export const int = (min: number, max: number, what = "an integer") =>
   z
@@ -22,18 +28,33 @@ export const port = () => int(1, 65535, "a port number: an integer");
 
 export const bool = () => z.boolean({ error: "true or false" });
 
+// JSON Schema patterns (`.meta()` puts them into schema/ferry.schema.json, for editors): the shape each
+// check below refines. What a pattern cannot say (host bits, reserved names) only the program checks.
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const CIDR_PATTERN = `^${OCTET}(\\.${OCTET}){3}/(3[0-2]|[12]?[0-9])$`;
+const DOMAIN_PATTERN = "^((?!-)[a-z0-9-]{1,63}(?<!-)\\.)+[a-z]{2,63}$";
+const ACME_EMAIL_PATTERN = "^(?!#)[^@\\s'\"{}`\\\\]+@[^@\\s'\"{}`\\\\]+\\.[A-Za-z]{2,}$";
+const S3_JSON_PATTERN =
+  "^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$)(?![0-9]{1,3}(\\.[0-9]{1,3}){3}$)(?!.*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+
 /** IPv4 CIDR in canonical form: AWS rejects (or silently rewrites) host bits, so we ask for the network. */
 export const cidr = () =>
-  z.string({ error: 'an IPv4 CIDR such as "203.0.113.0/24"' }).superRefine((value, ctx) => {
-    const problem = cidrProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  z
+    .string({ error: 'an IPv4 CIDR such as "203.0.113.0/24"' })
+    .superRefine((value, ctx) => {
+      const problem = cidrProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: CIDR_PATTERN });
 
 export function cidrProblem(value: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const bits = m ? Number(m[5]) : -1;
   if (!m || octets.some((o) => o > 255) || bits > 32) return 'an IPv4 CIDR such as "203.0.113.0/24"';
+  // "010.0.0.0/16" is octal to some parsers and decimal to others; AWS stores the canonical text.
+  if (m.slice(1, 6).some((part) => part.length > 1 && part.startsWith("0")))
+    return `a CIDR without leading zeros ("${octets.join(".")}/${bits}")`;
   const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
   const size = 2 ** (32 - bits);
   const network = ip - (ip % size);
@@ -57,10 +78,13 @@ export function domainProblem(value: string): string | undefined {
 }
 
 export const domain = () =>
-  z.string({ error: 'a domain name such as "example.com"' }).superRefine((value, ctx) => {
-    const problem = domainProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  z
+    .string({ error: 'a domain name such as "example.com"' })
+    .superRefine((value, ctx) => {
+      const problem = domainProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: DOMAIN_PATTERN, maxLength: 253 });
 
 /** A record name inside the zone: one or more labels, or "@" for the zone apex. */
 export const recordName = () =>
@@ -74,6 +98,51 @@ export const email = () =>
   z
     .string({ error: 'an e-mail address such as "ops@example.com"' })
     .regex(/^[^@\s'"]+@[^@\s'"]+\.[a-z]{2,}$/i, { error: 'an e-mail address such as "ops@example.com"' });
+
+/** An EC2 instance type ferry knows the architecture of (config/awsData.ts); a typo gets "did you mean". */
+export const instanceType = () =>
+  z
+    .string({ error: 'an EC2 instance type such as "t3.small"' })
+    .superRefine((value, ctx) => {
+      if (instanceArchitecture(value) !== undefined) return;
+      const hint = suggest(value, INSTANCE_TYPES);
+      ctx.addIssue({
+        code: "custom",
+        message: hint
+          ? `an EC2 instance type; did you mean "${hint}"?`
+          : 'an EC2 instance type such as "t3.small" (the types ferry knows are listed in config/awsData.ts)',
+      });
+    })
+    .meta({ enum: [...INSTANCE_TYPES] });
+
+/**
+ * The ACME contact e-mail goes into the Caddyfile as one word: a leading "#" starts a comment there, and a
+ * space, brace, quote or backslash splits or escapes the word.
+ */
+export const acmeEmail = () =>
+  email()
+    .superRefine((value, ctx) => {
+      if (value.startsWith("#"))
+        ctx.addIssue({
+          code: "custom",
+          message: 'an e-mail address not starting with "#" (Caddy reads the rest of the line as a comment)',
+        });
+      else if (/[{}\\`]/.test(value))
+        ctx.addIssue({
+          code: "custom",
+          message: "an e-mail address without braces, backquotes or backslashes (Caddy would misread it)",
+        });
+    })
+    .meta({ pattern: ACME_EMAIL_PATTERN });
+
+/** Security group rule descriptions: what EC2 accepts (ASCII letters, digits, space and ._-:/()#,@[]+=&;{}!$*). */
+export const SG_DESCRIPTION = /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{0,255}$/;
+
+export const sgDescription = () =>
+  z.string({ error: "a short description" }).regex(SG_DESCRIPTION, {
+    error:
+      "a description of at most 255 ASCII letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* (what EC2 accepts)",
+  });
 
 export const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -90,9 +159,24 @@ export const awsAccountId = () =>
 export const S3_BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const s3BucketName = () =>
-  z.string({ error: "an S3 bucket name" }).regex(S3_BUCKET_NAME, {
-    error: "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
-  });
+  z
+    .string({ error: "an S3 bucket name" })
+    .superRefine((value, ctx) => {
+      const problem = s3NameProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: S3_JSON_PATTERN });
+
+/** Every S3 naming rule for general purpose buckets, each with its own message; undefined when valid. */
+export function s3NameProblem(name: string): string | undefined {
+  for (const prefix of ["xn--", "sthree-", "amzn-s3-demo-"])
+    if (name.startsWith(prefix)) return `an S3 bucket name not starting with "${prefix}" (reserved by AWS)`;
+  for (const suffix of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"])
+    if (name.endsWith(suffix)) return `an S3 bucket name not ending in "${suffix}" (reserved by AWS)`;
+  if (!S3_BUCKET_NAME.test(name)) return "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "an S3 bucket name not formatted as an IP address";
+  return undefined;
+}
 
 /** A customer-managed KMS key, by key ARN (aliases cannot be granted kms:Decrypt on). */
 export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;

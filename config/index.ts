@@ -3,11 +3,24 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { CiConfig } from "./ci";
 import { demoSchema, MIN_PASSCODE_LENGTH, type DemoConfig } from "./demo";
-import { ConfigError, describeValue, problemsFrom, problemText, unknownKeyProblem } from "./errors";
+import {
+  ConfigError,
+  describeValue,
+  keyOf,
+  problemsFrom,
+  problemText,
+  suggest,
+  unknownKeyProblem,
+} from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
+import { limitProblems } from "./limits";
 import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
+import { SecretPaths, showValue } from "./secrets";
+import { foldingClashes, identityOf, stackOfFileName, type StackIdentity } from "./stackNames";
+import { parseStackFile, pathKey, StackFileError, type StackFile } from "./yaml";
 
 export { ConfigError } from "./errors";
 export type { CiConfig, DemoConfig, FargateConfig, Topology };
@@ -99,6 +112,10 @@ export interface FerryConfig {
 
 /** The `ferry:` keys this program reads; anything else in the namespace is a typo or a secret value. */
 const KNOWN_KEYS = Object.keys(rootSchema.shape).filter((k) => k.startsWith("ferry:"));
+/** The `aws:` keys this program reads. Other `aws:` keys would configure the default provider, which no resource uses. */
+const AWS_KEYS = Object.keys(rootSchema.shape).filter((k) => k.startsWith("aws:"));
+/** Namespaces of providers whose default instance the program may use: their keys are theirs to check. */
+const PROVIDER_NAMESPACES = ["docker-build", "command", "pulumi"];
 
 export interface ParseContext {
   readonly project: string;
@@ -107,6 +124,19 @@ export interface ParseContext {
   readonly projectRoot: string;
   /** Reads a secret config value of this project as an Output secret. */
   readonly readSecret: (key: string) => pulumi.Output<string>;
+  /** Whether Pulumi marks a top-level key secret (PULUMI_CONFIG_SECRET_KEYS). @default no key is secret */
+  readonly isSecret?: (key: string) => boolean;
+  /** The stack file as written, when it could be read: its name in messages, `secure:` paths, number text. */
+  readonly stackFile?: StackFile;
+  /** The project's other stack files, for the stack-name folding check. @default none */
+  readonly otherStacks?: readonly StackIdentity[];
+  /**
+   * Offline evaluation (`npm run plan`, tests): a `fromConfig` key that is unset plans with a stand-in value
+   * and a warning instead of failing; a real `pulumi preview` still fails. @default false
+   */
+  readonly offline?: boolean;
+  /** Receives warnings (stand-ins, conservative secret handling). @default pulumi.log.warn */
+  readonly warn?: (message: string) => void;
 }
 
 function parseValue(raw: string): unknown {
@@ -117,13 +147,110 @@ function parseValue(raw: string): unknown {
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** What a stand-in for an unreadable secret looks like offline: marked, never a plausible value. */
+export const offlineStandIn = (fullKey: string) => `mock-secret-value-of-${fullKey}`;
+
+/** Unknown namespaces and keys outside `ferry:` (a typo drops a whole block; an `aws:` key nothing reads). */
+function namespaceProblems(raw: Readonly<Record<string, string>>, project: string): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(raw).sort()) {
+    const colon = key.indexOf(":");
+    if (colon < 0) {
+      const full = `${project}:${key}`;
+      problems.push(
+        KNOWN_KEYS.includes(full)
+          ? `config key "${key}" has no namespace, did you mean "${full}"?`
+          : `config key "${key}" has no namespace, expected "<namespace>:<key>" such as "${full}"`,
+      );
+      continue;
+    }
+    const ns = key.slice(0, colon);
+    const name = key.slice(colon + 1);
+    if (ns === project || PROVIDER_NAMESPACES.includes(ns)) continue;
+    if (ns === "aws") {
+      if (AWS_KEYS.includes(key)) continue;
+      const base = name.split(".")[0];
+      const rest = name.slice(base.length + 1);
+      const nested = base === "defaultTags" && !rest.startsWith("tags.") ? `tags.${rest}` : rest;
+      problems.push(
+        AWS_KEYS.includes(`aws:${base}`)
+          ? `unknown config key "${key}", did you mean "aws:${base}"? (set a nested value with ` +
+              `pulumi config set --path 'aws:${base}.${nested}' <value>)`
+          : `unknown config key "${key}", expected one of: ${AWS_KEYS.join(", ")} ` +
+              "(the program's AWS provider reads only these; any other aws: key would be ignored)",
+      );
+      continue;
+    }
+    const hint = suggest(ns, [project, "aws"]);
+    problems.push(
+      hint
+        ? `unknown config namespace in "${key}", did you mean "${hint}:${name}"?`
+        : `unknown config namespace in "${key}", expected ${project}: or aws: keys (nothing reads ${ns}: keys)`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * Env values as typed: YAML makes `1.10` the number 1.1 and `01234` the number 1234 before the program sees
+ * them, so a number whose text in the stack file differs from the number (or that is too large to keep) is
+ * refused with a hint to quote it.
+ */
+function envNumberProblems(appIn: unknown, stackFile: StackFile | undefined): string[] {
+  const env = isObject(appIn) ? appIn.env : undefined;
+  if (!isObject(env)) return [];
+  const fileEnv = (stackFile?.config["ferry:app"] as { env?: Record<string, unknown> } | undefined)?.env;
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== "number") continue;
+    const written =
+      fileEnv?.[name] === value
+        ? stackFile?.numberSources.get(pathKey(["ferry:app", "env", name]))
+        : undefined;
+    const key = `ferry:app.env.${name}`;
+    if (written !== undefined && written !== String(value))
+      problems.push(
+        `${key}: got ${written} (YAML reads it as the number ${String(value)}), expected a string: quote it ` +
+          `(${name}: "${written}") so the app receives what was typed`,
+      );
+    else if (written === undefined && Number.isInteger(value) && !Number.isSafeInteger(value))
+      problems.push(
+        `${key}: got a number too large to keep exactly (${String(value)}), expected a string: quote the digits ` +
+          `in the stack file (${name}: "...")`,
+      );
+  }
+  return problems;
+}
+
 /** Pure: raw config map (as `pulumi config` stores it: every value a string) → typed config, or ConfigError. */
 export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseContext): FerryConfig {
+  const file = ctx.stackFile?.name;
+  const fail = (problems: string[]) => new ConfigError(problems, { file });
+  const isSecretKey = ctx.isSecret ?? (() => false);
+  const warn = ctx.warn ?? ((m: string) => void pulumi.log.warn(m));
+
   const input: Record<string, unknown> = {};
-  for (const key of [...KNOWN_KEYS, "aws:region", "aws:allowedAccountIds"])
+  for (const key of [...KNOWN_KEYS, ...AWS_KEYS])
     if (raw[key] !== undefined) input[key] = key === "ferry:topology" ? raw[key] : parseValue(raw[key]);
 
-  const problems: string[] = [];
+  const problems: string[] = namespaceProblems(raw, ctx.project);
+
+  // Which values are secret: Pulumi marks whole top-level keys; the stack file says where `secure:` sat.
+  const marked = new Set(Object.keys(raw).filter((k) => isSecretKey(k)));
+  // Offline, the engine's stand-ins name their own path: they say where a `secure:` value sat even when a
+  // test's override, not the stack file, put it there.
+  const securePaths = [...(ctx.stackFile?.securePaths ?? [])];
+  if (ctx.offline) securePaths.push(...standInPaths(input));
+  const seen = new Set<string>();
+  const secretPaths = new SecretPaths(
+    marked,
+    securePaths.filter((p) => marked.has(String(p[0])) && !seen.has(keyOf(p)) && seen.add(keyOf(p))),
+  );
+  const secretEnv = takeSecretEnv(input, secretPaths, marked, problems, warn);
+
   const secretKeys = new Set<string>();
   const appInput = input["ferry:app"] as { secrets?: Record<string, { fromConfig?: unknown }> } | undefined;
   for (const s of Object.values(appInput?.secrets ?? {}))
@@ -136,6 +263,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     if (!key.startsWith(`${ctx.project}:`) || KNOWN_KEYS.includes(key) || secretKeys.has(key)) continue;
     problems.push(unknownKeyProblem("", key, KNOWN_KEYS));
   }
+  problems.push(...envNumberProblems(input["ferry:app"], ctx.stackFile));
 
   // ferry's own `stack` and `app` tags say whose a resource is, and the CI roles' tag conditions rely on them:
   // a stack file may not set them through aws:defaultTags (IAM compares tag keys case-insensitively).
@@ -147,24 +275,60 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     );
 
   const result = rootSchema.safeParse(input, { reportInput: true });
-  if (!result.success) problems.push(...problemsFrom(result.error, input, rootSchema));
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  if (!result.success)
+    problems.push(...problemsFrom(result.error, input, rootSchema, (path) => secretPaths.isSecret(path)));
+  if (problems.length > 0 || !result.success) throw fail(problems);
   const c = result.data;
 
-  for (const [envName, s] of Object.entries(c["ferry:app"].secrets))
-    if (s.fromConfig !== undefined && raw[`${ctx.project}:${s.fromConfig}`] === undefined)
+  for (const name of Object.keys(secretEnv))
+    if (name in c["ferry:app"].secrets)
       problems.push(
-        `ferry:app.secrets.${envName}.fromConfig: config key "${ctx.project}:${s.fromConfig}" is not set; ` +
-          `expected it set with: pulumi config set --secret ${s.fromConfig} <value>`,
+        `ferry:app.env.${name}: got a secret value (not shown), expected a name not also listed in app.secrets`,
       );
 
+  // fromConfig: a secret key of its own, set (offline: a marked stand-in), never a plain or a block key.
+  const references: { where: string; key: string }[] = [
+    ...Object.entries(c["ferry:app"].secrets)
+      .filter(([, s]) => s.fromConfig !== undefined)
+      .map(([envName, s]) => ({ where: `ferry:app.secrets.${envName}.fromConfig`, key: s.fromConfig! })),
+  ];
   const wakeFromConfig = c["ferry:demo"]?.wake?.passcode?.fromConfig;
-  if (wakeFromConfig !== undefined && raw[`${ctx.project}:${wakeFromConfig}`] === undefined)
+  if (wakeFromConfig !== undefined)
+    references.push({ where: "ferry:demo.wake.passcode.fromConfig", key: wakeFromConfig });
+  const standIns = new Set<string>();
+  for (const { where, key } of references) {
+    const full = `${ctx.project}:${key}`;
+    const setIt = `pulumi config set --secret ${key} <value>`;
+    if (KNOWN_KEYS.includes(full) || AWS_KEYS.includes(full))
+      problems.push(
+        `${where}: got "${key}", expected a secret config key of its own, not the ${full} block; set one with: ${setIt}`,
+      );
+    else if (raw[full] === undefined) {
+      if (ctx.offline) {
+        standIns.add(key);
+        warn(
+          `${where}: config key "${full}" is not set; planned offline with the stand-in "${offlineStandIn(full)}" (pulumi preview and up need it: ${setIt})`,
+        );
+      } else problems.push(`${where}: config key "${full}" is not set; expected it set with: ${setIt}`);
+    } else if (!isSecretKey(full))
+      problems.push(
+        `${where}: config key "${full}" holds a plain value (not shown); expected a secret, set with: ${setIt}`,
+      );
+    else if (ctx.offline)
+      warn(`${where}: "${full}" is encrypted; planned offline with the stand-in "${offlineStandIn(full)}"`);
+  }
+
+  for (const p of limitProblems(c, { stack: ctx.stack, input }))
     problems.push(
-      `ferry:demo.wake.passcode.fromConfig: config key "${ctx.project}:${wakeFromConfig}" is not set; ` +
-        `expected it set with: pulumi config set --secret ${wakeFromConfig} <value>`,
+      p.value === undefined
+        ? `${keyOf(p.path)}: expected ${p.message}`
+        : `${keyOf(p.path)}: got ${showValue(p.value, secretPaths.isSecret(p.path))}, expected ${p.message}`,
     );
 
+  if (ctx.otherStacks?.length) {
+    const self = identityOf(file ?? `Pulumi.${ctx.stack}.yaml`, ctx.stack, input);
+    problems.push(...foldingClashes(self, ctx.otherStacks));
+  }
   const wakeValue = wakeFromConfig === undefined ? undefined : raw[`${ctx.project}:${wakeFromConfig}`];
   if (wakeValue !== undefined && wakeValue.trim().length < MIN_PASSCODE_LENGTH)
     problems.push(
@@ -176,8 +340,64 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     );
 
   const image = resolveImage(c, ctx.projectRoot, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toFerryConfig(c, image, raw, ctx);
+  if (problems.length > 0) throw fail(problems);
+  const readSecret = (key: string) =>
+    standIns.has(key) ? pulumi.secret(offlineStandIn(`${ctx.project}:${key}`)) : ctx.readSecret(key);
+  return toFerryConfig(c, image, { ...ctx, readSecret }, secretEnv);
+}
+
+/** Paths of values that are the offline engine's stand-ins for `secure:` values. */
+function standInPaths(input: Record<string, unknown>): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === "string" && v === offlineStandIn(keyOf(path))) out.push(path);
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  for (const [k, v] of Object.entries(input)) if (typeof v === "object") walk(v, [k]);
+  return out;
+}
+
+/**
+ * Moves `ferry:app.env` values that are secret (`pulumi config set --secret --path 'ferry:app.env.X'`) out of
+ * the plain env: they become secrets stored like a `fromConfig` secret, so they never reach user-data or the
+ * task definition in plain text. A `secure:` value anywhere else in a block is refused.
+ */
+function takeSecretEnv(
+  input: Record<string, unknown>,
+  secretPaths: SecretPaths,
+  marked: ReadonlySet<string>,
+  problems: string[],
+  warn: (m: string) => void,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const top of marked) {
+    if (!KNOWN_KEYS.includes(top) && !AWS_KEYS.includes(top)) continue;
+    const nested = secretPaths.nestedUnder(top);
+    for (const p of nested)
+      if (!(top === "ferry:app" && p[1] === "env" && p.length === 3))
+        problems.push(
+          `${keyOf(p)}: got a secret value (not shown), expected a plain value: only ferry:app.env values and ` +
+            `fromConfig keys may be secret (pulumi config set --path '${keyOf(p)}' <value>, without --secret)`,
+        );
+  }
+  const app = input["ferry:app"];
+  if (!marked.has("ferry:app") || !isObject(app) || !isObject(app.env)) return out;
+  const env: Record<string, unknown> = { ...app.env };
+  if (secretPaths.nestedUnder("ferry:app").length === 0)
+    warn(
+      "ferry:app is marked secret, but the stack file does not say which values are: every ferry:app.env value is treated as a secret",
+    );
+  for (const [name, value] of Object.entries(env))
+    if (
+      secretPaths.isSecret(["ferry:app", "env", name]) &&
+      (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    ) {
+      out[name] = String(value);
+      delete env[name];
+    }
+  input["ferry:app"] = { ...app, env };
+  return out;
 }
 
 function resolveImage(c: ParsedConfig, root: string, problems: string[]): ImageConfig {
@@ -188,6 +408,10 @@ function resolveImage(c: ParsedConfig, root: string, problems: string[]): ImageC
   const dockerfile = path.resolve(context, img.dockerfile ?? "Dockerfile");
   if (!fs.existsSync(context) || !fs.statSync(context).isDirectory())
     problems.push(`ferry:image.context: got "${contextRel}", expected a directory (not found at ${context})`);
+  else if (fs.existsSync(dockerfile) && !fs.statSync(dockerfile).isFile())
+    problems.push(
+      `ferry:image.dockerfile: got "${img.dockerfile ?? "Dockerfile"}", expected a file in the build context (${dockerfile} is a directory)`,
+    );
   else if (!fs.existsSync(dockerfile))
     problems.push(
       `ferry:image.dockerfile: got "${img.dockerfile ?? "Dockerfile"}", expected a file in the build context (not found at ${dockerfile})`,
@@ -206,8 +430,8 @@ function resolveImage(c: ParsedConfig, root: string, problems: string[]): ImageC
 function toFerryConfig(
   c: ParsedConfig,
   image: ImageConfig,
-  raw: Readonly<Record<string, string>>,
   ctx: ParseContext,
+  secretEnv: Readonly<Record<string, string>>,
 ): FerryConfig {
   const a = c["ferry:app"];
   const topology = c["ferry:topology"];
@@ -221,9 +445,14 @@ function toFerryConfig(
           ? { kind: "secretsmanager", nameOrArn: s.secretsManager }
           : { kind: "config", key: s.fromConfig!, value: ctx.readSecret(s.fromConfig!) },
   }));
+  for (const [envName, value] of Object.entries(secretEnv))
+    secrets.push({
+      envName,
+      source: { kind: "config", key: `app.env.${envName}`, value: pulumi.secret(value) },
+    });
   const dnsIn = c["ferry:dns"];
   const record = dnsIn?.record ?? a.name;
-  const defaultTags = parseValue(raw["aws:defaultTags"] ?? "{}") as { tags?: Record<string, string> };
+  const extraTags = c["aws:defaultTags"]?.tags ?? {};
   return {
     project: ctx.project,
     stack: ctx.stack,
@@ -231,10 +460,10 @@ function toFerryConfig(
     aws: {
       region: c["aws:region"],
       allowedAccountIds: c["aws:allowedAccountIds"],
-      profile: raw["aws:profile"],
-      extraTags: defaultTags.tags ?? {},
+      profile: c["aws:profile"],
+      extraTags,
     },
-    tags: { app: a.name, stack: ctx.stack, "managed-by": "ferry", ...(defaultTags.tags ?? {}) },
+    tags: { app: a.name, stack: ctx.stack, "managed-by": "ferry", ...extraTags },
     app: {
       name: a.name,
       port: a.port,
@@ -285,14 +514,67 @@ function demoSettings(c: ParsedConfig, ctx: ParseContext): DemoSettings {
 const demoDefaults = (): DemoConfig => demoSchema.parse({});
 const fargateDefaults = (): FargateConfig => fargateSchema.parse({});
 
+/** True under Pulumi's mock runtime: the offline engine (`npm run plan`, tests), never `pulumi preview`. */
+function isOffline(): boolean {
+  return pulumi.runtime.getMonitor() instanceof MockMonitor;
+}
+
+/** Pulumi's own record of which top-level keys are secret (internal to the SDK, stable since 3.x). */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret?.(key) ?? false;
+}
+
+/** This stack's file and the project's other stack files; unreadable other files are skipped. */
+function readStackFiles(projectRoot: string, stack: string): { self?: StackFile; others: StackIdentity[] } {
+  const name = `Pulumi.${stack}.yaml`;
+  const file = path.join(projectRoot, name);
+  // A syntax error here names the file, line and column (StackFileError → ConfigError below).
+  const self = fs.existsSync(file) ? parseStackFile(name, fs.readFileSync(file, "utf8")) : undefined;
+  const others: StackIdentity[] = [];
+  for (const other of fs.readdirSync(projectRoot).sort()) {
+    const otherStack = stackOfFileName(other);
+    if (otherStack === undefined || other === name) continue;
+    try {
+      const parsed = parseStackFile(other, fs.readFileSync(path.join(projectRoot, other), "utf8"));
+      others.push(identityOf(other, otherStack, parsed.config));
+    } catch {
+      // Another stack's broken file is that stack's problem; its own run reports it.
+    }
+  }
+  return { self, others };
+}
+
+let stackFileDirectory: string | undefined;
+
+/**
+ * Where loadConfig reads Pulumi.<stack>.yaml and the other stack files: the offline engine evaluates stack
+ * files kept outside the project root (a test's own) and says so here. @default the project root
+ */
+export function useStackFileDirectory(dir: string | undefined): void {
+  stackFileDirectory = dir;
+}
+
 /** Reads and validates this stack's config from the Pulumi runtime. */
 export function loadConfig(projectRoot: string = process.cwd()): FerryConfig {
   const project = pulumi.getProject();
+  const stack = pulumi.getStack();
   const secretConfig = new pulumi.Config(project);
+  let files: ReturnType<typeof readStackFiles>;
+  try {
+    files = readStackFiles(stackFileDirectory ?? projectRoot, stack.split("/").pop()!);
+  } catch (err) {
+    if (err instanceof StackFileError) throw new ConfigError([err.message]);
+    throw err;
+  }
   return parseConfig(pulumi.runtime.allConfig(), {
     project,
-    stack: pulumi.getStack(),
+    stack,
     projectRoot,
     readSecret: (key) => secretConfig.requireSecret(key),
+    isSecret: isConfigSecret,
+    stackFile: files.self,
+    otherStacks: files.others,
+    offline: isOffline(),
   });
 }

@@ -15,9 +15,11 @@ import { z } from "zod";
 import { ciSchema } from "./ci";
 import { demoSchema } from "./demo";
 import { FARGATE_SIZES as FARGATE_MEMORY, fargateEnvIssues, fargateSchema } from "./fargate";
+import { instanceArchitecture } from "./awsData";
+import { suggest } from "./errors";
 import {
-  AWS_REGIONS,
   awsAccountId,
+  awsRegion,
   bool,
   domain,
   envName,
@@ -73,6 +75,7 @@ const appSchema = z
     healthPath: z
       .string({ error: 'a path starting with "/", such as "/health"' })
       .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, { error: 'a path starting with "/", such as "/health"' })
+      .max(1024, { error: "a path of at most 1024 characters (the load balancer's health check limit)" })
       .default("/_stcore/health"),
     /** Plain environment variables (numbers and booleans are passed as strings). */
     env: z
@@ -92,11 +95,14 @@ const appSchema = z
       .default({}),
     /** Fargate task CPU units / memory MiB (the EC2 demo sizes by instance type instead). */
     cpu: int(256, 16384, "CPU units: an integer").default(512),
+    /** Fargate task memory in MiB: one of the sizes Fargate pairs with `cpu`. */
     memory: int(512, 122880, "memory in MiB: an integer").default(1024),
     /** Optional S3 bucket for the app's data; its name reaches the app as `envVar`. */
     dataBucket: z
       .strictObject({
+        /** Bucket name. Default: derived from the stack prefix. */
         name: s3BucketName().optional(),
+        /** Environment variable that receives the bucket's name. */
         envVar: z.string().regex(envName, { error: "an environment variable name" }).default("S3_BUCKET"),
       })
       .optional(),
@@ -133,7 +139,12 @@ const imageSchema = z
     /** Build context, relative to the project root. @default "./app" */
     context: z.string({ error: "a directory relative to the project root" }).optional(),
     /** Dockerfile, relative to the context. @default "Dockerfile" */
-    dockerfile: z.string({ error: "a file path relative to the build context" }).optional(),
+    dockerfile: z
+      .string({ error: "a file path relative to the build context" })
+      .regex(/\S/, {
+        error: 'a file name such as "Dockerfile" (or leave it unset): an empty one names the directory',
+      })
+      .optional(),
     /** Target platform: must match the compute (Fargate Spot and t3 are x86). @default "linux/amd64" */
     platform: z.enum(["linux/amd64", "linux/arm64"], { error: '"linux/amd64" or "linux/arm64"' }).optional(),
     buildArgs: z
@@ -180,20 +191,57 @@ export const budgetSchema = z.strictObject({
 
 export const rootSchema = z
   .strictObject({
-    "aws:region": z.enum(AWS_REGIONS, {
-      error: 'an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)',
-    }),
+    /** The region every resource of the stack is created in. */
+    "aws:region": awsRegion(),
+    /** The account(s) this stack may deploy to: the AWS provider refuses credentials of any other. */
     "aws:allowedAccountIds": z
       .array(awsAccountId(), { error: 'a list with this stack\'s account id, such as ["123456789012"]' })
       .min(1, { error: 'a list with this stack\'s account id, such as ["123456789012"]' }),
-    "ferry:topology": z.enum(TOPOLOGIES, { error: '"ec2-demo" or "fargate-ha"' }),
+    /** AWS CLI profile the provider uses (local runs; CI uses OIDC credentials instead). */
+    "aws:profile": z
+      .string({ error: 'an AWS CLI profile name such as "ferry-admin"' })
+      .min(1, { error: 'an AWS CLI profile name such as "ferry-admin"' })
+      .optional(),
+    /** Extra tags on every resource, next to app, stack and managed-by. */
+    "aws:defaultTags": z
+      .strictObject(
+        {
+          /** Tag key → value. */
+          tags: z.record(
+            z
+              .string()
+              .regex(/^[\p{L}\p{N}\s_.:/=+\-@]{1,128}$/u, { error: "tag keys of at most 128 characters" }),
+            z
+              .string({ error: "a tag value (a string)" })
+              .max(256, { error: "a tag value of at most 256 characters" }),
+            { error: "a map of tag key: value" },
+          ),
+        },
+        { error: "a map with the key tags, such as { tags: { team: web } }" },
+      )
+      .optional(),
+    /** Which topology this stack deploys: one normally-stopped EC2 instance, or ECS Fargate behind a load balancer. */
+    "ferry:topology": z.enum(TOPOLOGIES, {
+      error: (issue) => {
+        const hint = typeof issue.input === "string" ? suggest(issue.input, TOPOLOGIES) : undefined;
+        return `"ec2-demo" or "fargate-ha"${hint ? `; did you mean "${hint}"?` : ""}`;
+      },
+    }),
+    /** The app: its name, port, health path, environment and secrets. */
     "ferry:app": appSchema,
+    /** How the app's image is built (or which existing image runs). */
     "ferry:image": imageSchema.default({}),
+    /** The ECR repository the built image is pushed to. */
     "ferry:registry": registrySchema.default({ keepImages: 10 }),
+    /** A constant name in an existing Route 53 hosted zone (HTTPS on it). */
     "ferry:dns": dnsSchema.optional(),
+    /** Settings of the ec2-demo topology. */
     "ferry:demo": demoSchema.optional(),
+    /** Settings of the fargate-ha topology. */
     "ferry:fargate": fargateSchema.optional(),
+    /** AWS access for GitHub Actions (roles assumed with OIDC, or an ECR-push user). */
     "ferry:ci": ciSchema.optional(),
+    /** The monthly estimate `npm test` holds this stack to. */
     "ferry:budget": budgetSchema.optional(),
   })
   .superRefine((c, ctx) => {
@@ -209,8 +257,9 @@ export const rootSchema = z
     const platform = c["ferry:image"].platform ?? "linux/amd64";
     if (topology === "ec2-demo") {
       const type = c["ferry:demo"]?.instanceType ?? "t3.small";
-      const arm = /^[a-z]+\d+[a-z]*g[a-z]*\./.test(type);
-      if (c["ferry:image"].uri === undefined && arm !== (platform === "linux/arm64"))
+      const arch = instanceArchitecture(type);
+      const arm = arch === "arm64";
+      if (arch !== undefined && c["ferry:image"].uri === undefined && arm !== (platform === "linux/arm64"))
         ctx.addIssue({
           code: "custom",
           path: ["ferry:image", "platform"],

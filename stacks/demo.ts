@@ -106,6 +106,7 @@ function wakePage(
       // Without a domain the instance gets a new EC2 name at every start: the page fills it in.
       demoUrl: ec2.urlTemplate,
       dailyStartLimit: wake.dailyStartLimit,
+      reservedConcurrency: wake.reservedConcurrency,
       idleStopMinutes: demo.idleStop.enabled ? demo.idleStop.minutes : undefined,
       passcode:
         passcode?.kind === "config"

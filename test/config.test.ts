@@ -59,7 +59,10 @@ describe("config validation: bad values stop the preview with one exact message"
       evaluateStack("demo", { config: { "ferry:topology": "ec2" } }).then(
         (e) => (registered = e.resources.length),
       ),
-      { message: 'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"' },
+      {
+        message:
+          'Invalid stack config in Pulumi.demo.yaml: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"; did you mean "ec2-demo"?',
+      },
     );
     assert.strictEqual(registered, -1);
   });
@@ -134,7 +137,13 @@ describe("config parsing: defaults and typed values", () => {
       merge: { "ferry:app": { secrets: { OPENAI_API_KEY: { fromConfig: "openaiApiKey" } } } },
     });
     raw["ferry:openaiApiKey"] = "sk-live-not-in-plain-text";
-    const cfg = parse(raw);
+    const cfg = parseConfig(raw, {
+      project: "ferry",
+      stack: "demo",
+      projectRoot: ROOT,
+      readSecret: (key) => pulumi.secret(`value-of-${key}`),
+      isSecret: (key) => key === "ferry:openaiApiKey",
+    });
     const src = cfg.app.secrets[0].source;
     assert.strictEqual(src.kind, "config");
     if (src.kind !== "config") return;

@@ -16,7 +16,8 @@ export const BAD_CASES: BadCase[] = [
     title: "unknown topology",
     stack: "demo",
     set: { "ferry:topology": "ec2" },
-    message: 'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"',
+    message:
+      'Invalid stack config: ferry:topology: got "ec2", expected "ec2-demo" or "fargate-ha"; did you mean "ec2-demo"?',
   },
   {
     title: "missing topology",
@@ -106,7 +107,7 @@ export const BAD_CASES: BadCase[] = [
     stack: "demo",
     set: { "aws:region": "eu-central-9" },
     message:
-      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region such as "eu-central-1" (pulumi config set aws:region <region>)',
+      'Invalid stack config: aws:region: got "eu-central-9", expected an AWS region; did you mean "eu-central-1"? (pulumi config set aws:region eu-central-1)',
   },
   {
     title: "min > max",
@@ -347,7 +348,7 @@ export const BAD_CASES: BadCase[] = [
     message:
       'Invalid stack config: ferry:app.env.GREETING: got "hello\\nworld", expected a single-line value (no newline or NUL: env files and task definitions cannot carry them)',
   },
-  // Issue 8: HTTPS and the wake page.
+  // HTTPS on the demo and the wake page.
   {
     title: "https without a domain",
     stack: "demo",
@@ -431,6 +432,28 @@ export const BAD_CASES: BadCase[] = [
     stack: "demo",
     merge: { "ferry:demo": { wake: { dailyLimit: 3 } } },
     message:
-      'Invalid stack config: ferry:demo.wake: unknown key "dailyLimit", expected one of: enabled, dailyStartLimit, passcode',
+      'Invalid stack config: ferry:demo.wake: unknown key "dailyLimit", expected one of: enabled, dailyStartLimit, reservedConcurrency, passcode',
+  },
+  {
+    title: "wake passcode shorter than the minimum (the value is never shown)",
+    stack: "demo",
+    set: { "ferry:wakePasscode": "1234" },
+    merge: { "ferry:demo": { wake: { passcode: { fromConfig: "wakePasscode" } } } },
+    message:
+      "Invalid stack config: ferry:wakePasscode: got a secret value (not shown), expected a passcode of at least 8 characters (ferry:demo.wake.passcode)",
+  },
+  {
+    title: "wake reserved concurrency 0 (which would disable the function)",
+    stack: "demo",
+    merge: { "ferry:demo": { wake: { reservedConcurrency: 0 } } },
+    message:
+      "Invalid stack config: ferry:demo.wake.reservedConcurrency: got 0, expected a number of concurrent executions (or false for none): an integer from 1 to 20",
+  },
+  {
+    title: "maximum runtime below 15 minutes",
+    stack: "demo",
+    merge: { "ferry:demo": { maxRuntime: { minutes: 5 } } },
+    message:
+      "Invalid stack config: ferry:demo.maxRuntime.minutes: got 5, expected a number of minutes (10080 is a week): an integer from 15 to 10080",
   },
 ];

@@ -46,31 +46,33 @@ describe("cost estimate of the committed and fixture stacks", () => {
         e.scenarios.map((s) => s.label),
         ["stopped", "running 20 h a month", "wake page at its limit: 3 starts a day × 60 min (90 h)"],
       );
-      const requests = 1000 * 0.0000002;
+      // Two functions: the wake page and the DNS parking function, each at the plan's assumed 1000 requests.
+      const requests = 2 * 1000 * 0.0000002;
       const duration = 1000 * 0.3 * 0.125 * 0.0000133334;
-      const wakeLogs = 0.001 * 0.63 + 0.001 * 0.0324;
+      const wakeLogs = 2 * (0.001 * 0.63 + 0.001 * 0.0324);
       const all = (v: number): [number, number, number] => [v, v, v];
       assertLines(e, [
         ["EC2 t3.medium (instance hours)", [0 * 0.048, 20 * 0.048, 90 * 0.048]],
         ["Lambda requests (assumed 1000 a month", all(requests)],
         ["Lambda duration, arm64 128 MB (0.3 s a request)", all(duration)],
+        ["Lambda duration, arm64 128 MB (0.3 s a request)", all(duration)],
         ["EBS gp3 root volume, 12 GB", all(12 * 0.0952)],
         ["public IPv4 of the instance", [0 * 0.005, 20 * 0.005, 90 * 0.005]],
         ["NAT gateways: 0 declared", all(0)],
         ["CloudWatch alarms declared: 1 (1 metric", all(1 * 0.1)],
-        ["CloudWatch Logs ingestion, Lambda log groups × 1", all(0.001 * 0.63)],
-        ["CloudWatch Logs storage, Lambda log groups", all(0.001 * 0.0324)],
+        ["CloudWatch Logs ingestion, Lambda log groups × 2", all(2 * 0.001 * 0.63)],
+        ["CloudWatch Logs storage, Lambda log groups", all(2 * 0.001 * 0.0324)],
         ["ECR storage (assumed 1 GB per repository × 1, up to 10 images kept", all(1 * 0.1)],
         ["Route 53 hosted zone of demo.rusbehabtahi.com", all(0.5)],
       ]);
-      const fixed = 12 * 0.0952 + 0.1 + 0.1 + 0.5 + requests + duration + wakeLogs;
+      const fixed = 12 * 0.0952 + 0.1 + 0.1 + 0.5 + requests + 2 * duration + wakeLogs;
       assert.deepStrictEqual(
         e.totals.map((t) => t.toFixed(2)),
         [fixed.toFixed(2), (fixed + 20 * 0.053).toFixed(2), (fixed + 90 * 0.053).toFixed(2)],
       );
       assert.deepStrictEqual(
         e.totals.map((t) => t.toFixed(2)),
-        ["1.84", "2.90", "6.61"],
+        ["1.85", "2.91", "6.62"],
       );
       assert.deepStrictEqual(e.notPriced, []);
     });

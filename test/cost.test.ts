@@ -100,8 +100,8 @@ describe("cost estimate: EC2 demo arithmetic (eu-central-1)", () => {
     near(e.totals, [12 * 0.0952, 12 * 0.0952 + 20 * 0.048 + 20 * 0.005], "totals");
     assert.strictEqual(
       line(e, "EC2 t3.medium").confidence,
-      "weak",
-      "Frankfurt EC2 figures are weak in PRICES.md",
+      "third-party",
+      "Frankfurt t3.medium is confirmed by a third-party catalog (SkyPilot's AWS price catalog)",
     );
   });
 

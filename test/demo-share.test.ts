@@ -1,4 +1,4 @@
-// Issue 8, "Sharing the demo": HTTPS on the constant name (Caddy + Let's Encrypt on the instance), the wake page
+// Sharing the demo: HTTPS on the constant name (Caddy + Let's Encrypt on the instance), the wake page
 // (a Lambda function URL that starts the stopped demo) and no dangling DNS (the record is parked at shutdown).
 // The real program evaluated with Pulumi.demo.yaml and variants, under mocks.
 import * as assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import * as vm from "node:vm";
 import { gunzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { ACME_STAGING_CA } from "../components/ec2Demo";
+import { ACME_STAGING_CA, PUBLIC_DNS_TOKEN } from "../components/ec2Demo";
 import {
   ADDRESS_TAG,
   RUNTIME_TAGS,
@@ -15,7 +15,7 @@ import {
   WAKE_STARTS_TAG,
 } from "../components/runtimeTags";
 import { WAKE_RUNTIME, wakeFunctionCode, wakeFunctionName } from "../components/wakePage";
-import { DEFAULT_PROXY_IMAGE } from "../config/demo";
+import { DEFAULT_PROXY_IMAGE, MIN_PASSCODE_LENGTH } from "../config/demo";
 import * as handler from "../functions/wake/handler";
 import { estimate } from "../scripts/plan/cost";
 import { evaluateStack, json, type Evaluation, type Recorded } from "./support/harness";
@@ -59,7 +59,7 @@ const wakeChildren = (e: Evaluation, type: string) => {
   return e.resources.filter((r) => r.type === type && r.parent === wake.urn);
 };
 
-describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
+describe("sharing the demo: Pulumi.demo.yaml", () => {
   let e: Evaluation;
   before(async () => {
     e = await evaluateStack("demo");
@@ -204,7 +204,7 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         ["ragstream-demo-wake", WAKE_RUNTIME, "index.handler", ["arm64"], 128],
       );
       assert.equal(WAKE_RUNTIME, "nodejs22.x");
-      assert.equal(fn.inputs.timeout, 10);
+      assert.equal(fn.inputs.timeout, 15);
       assert.deepEqual(fn.inputs.environment.variables, {
         INSTANCE_ID: e.one(T.instance).state.id,
         DEMO_URL: "https://demo.rusbehabtahi.com",
@@ -271,7 +271,9 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
           Effect: "Allow",
           Action: ["ec2:CreateTags"],
           Resource: [instanceArn],
-          Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["ferry:wake-starts"] } },
+          Condition: {
+            "ForAllValues:StringEquals": { "aws:TagKeys": ["ferry:wake-starts", "ferry:wake-lockout"] },
+          },
         },
         {
           Sid: "ReadState",
@@ -429,6 +431,24 @@ describe("sharing the demo (issue 8): Pulumi.demo.yaml", () => {
         assert.equal(v.ofType(T.url).length, 0);
         assert.equal(v.outputs.wakeUrl, undefined);
       }
+    });
+
+    it("reserves (and so caps) its concurrency: 2 by default, from config, or none with false", async () => {
+      assert.equal(e.one(T.fn, "wake").inputs.reservedConcurrentExecutions, 2);
+      const four = await evaluateStack("demo", {
+        config: { "ferry:demo": { instanceType: "t3.medium", wake: { reservedConcurrency: 4 } } },
+      });
+      assert.equal(four.one(T.fn, "wake").inputs.reservedConcurrentExecutions, 4);
+      const none = await evaluateStack("demo", {
+        config: { "ferry:demo": { instanceType: "t3.medium", wake: { reservedConcurrency: false } } },
+      });
+      assert.equal(none.one(T.fn, "wake").inputs.reservedConcurrentExecutions, undefined);
+    });
+
+    it("the handler's own constants match the program's (tags, passcode length, URL placeholder)", () => {
+      assert.equal(handler.WAKE_LOCKOUT_TAG, WAKE_LOCKOUT_TAG);
+      assert.equal(handler.MIN_PASSCODE_LENGTH, MIN_PASSCODE_LENGTH);
+      assert.equal(handler.DNS_PLACEHOLDER, PUBLIC_DNS_TOKEN);
     });
 
     it("the plan prices it and shows the most it can run the demo", () => {

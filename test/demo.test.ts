@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
@@ -14,8 +15,12 @@ import {
   DIGEST_PATTERN,
   fillTemplate,
   idlePeriods,
+  idleAlarmName,
   imageParameterName,
   instancePolicyDocument,
+  isBurstable,
+  parkFunctionCode,
+  parkFunctionName,
   PLACEHOLDER_IP,
   renderStartScript,
   packUserData,
@@ -46,6 +51,11 @@ const T = {
   power: "aws:ec2transitgateway/instanceState:InstanceState",
   command: "command:local:Command",
   document: "aws:ssm/document:Document",
+  parking: "ferry:demo:DnsParking",
+  fn: "aws:lambda/function:Function",
+  permission: "aws:lambda/permission:Permission",
+  rule: "aws:cloudwatch/eventRule:EventRule",
+  target: "aws:cloudwatch/eventTarget:EventTarget",
   component: "ferry:demo:Ec2Demo",
 } as const;
 
@@ -727,6 +737,229 @@ describe("ec2-demo stack (Pulumi.demo.yaml): RAGstream on demo.rusbehabtahi.com"
       const ami = v.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi");
       assert.deepEqual(ami?.inputs.filters, amiFilters("arm64"));
     });
+  });
+});
+
+describe("ec2-demo hard limits: credits, runtime cap, alarm reset, DNS parked from outside", function () {
+  let e: Evaluation;
+  before(async () => {
+    e = await evaluateStack("demo");
+  });
+  /** The one resource of `type` under the DnsParking component. */
+  const parked = (v: Evaluation, type: string) => {
+    const parking = v.one(T.parking);
+    const found = v.resources.filter((r) => r.type === type && r.parent === parking.urn);
+    assert.equal(found.length, 1, `${type} under DnsParking`);
+    return found[0];
+  };
+
+  it("a burstable type runs with standard CPU credits unless configured; other types get no credit setting", async () => {
+    assert.deepEqual(own(e, T.instance).inputs.creditSpecification, { cpuCredits: "standard" });
+    const unlimited = await evaluateStack("demo", { config: { "ferry:demo": { cpuCredits: "unlimited" } } });
+    assert.deepEqual(own(unlimited, T.instance).inputs.creditSpecification, { cpuCredits: "unlimited" });
+    const m7i = await evaluateStack("demo", { config: { "ferry:demo": { instanceType: "m7i.large" } } });
+    assert.equal(own(m7i, T.instance).inputs.creditSpecification, undefined);
+    await assert.rejects(
+      evaluateStack("demo", {
+        config: { "ferry:demo": { instanceType: "m7i.large", cpuCredits: "standard" } },
+      }),
+      /ferry:demo\.cpuCredits: got "standard", expected unset for instance type m7i\.large/,
+    );
+    for (const t of ["t2.micro", "t3.small", "t3a.medium", "t4g.small"]) assert.ok(isBurstable(t), t);
+    for (const t of ["m7i.large", "c7g.large", "t3", "mt3.large"]) assert.ok(!isBurstable(t), t);
+  });
+
+  it("the start script caps each boot at maxRuntime (240 min by default) and knows the idle alarm to reset", async () => {
+    const script = startScriptOf(e);
+    assert.match(script, /^MAX_RUNTIME='240'$/m);
+    assert.match(script, /^IDLE_ALARM='ragstream-demo-idle-stop'$/m);
+    assert.equal(own(e, T.alarm).inputs.name, idleAlarmName("ragstream-demo"));
+    const off = await evaluateStack("demo", {
+      config: {
+        "ferry:demo": {
+          maxRuntime: { enabled: false },
+          idleStop: { enabled: false },
+          wake: { enabled: false },
+        },
+      },
+    });
+    assert.match(startScriptOf(off), /^MAX_RUNTIME=''$/m);
+    assert.match(startScriptOf(off), /^IDLE_ALARM=''$/m);
+    const eight = await evaluateStack("demo", { config: { "ferry:demo": { maxRuntime: { minutes: 480 } } } });
+    assert.match(startScriptOf(eight), /^MAX_RUNTIME='480'$/m);
+  });
+
+  it("the instance role may set the state of its own idle alarm and of no other", async () => {
+    const grant = own(e, T.rolePolicy, "alarm-reset");
+    assert.equal(grant.inputs.role, own(e, T.role).state.name);
+    assert.deepEqual(json<{ Statement: Statement[] }>(grant.inputs.policy, "alarm-reset").Statement, [
+      {
+        Sid: "ResetOwnIdleAlarm",
+        Effect: "Allow",
+        Action: ["cloudwatch:SetAlarmState"],
+        Resource: [own(e, T.alarm).state.arn],
+      },
+    ]);
+    const off = await evaluateStack("demo", {
+      config: { "ferry:demo": { idleStop: { enabled: false }, wake: { enabled: false } } },
+    });
+    assert.equal(off.ofType(T.rolePolicy).filter((r) => r.name.includes("alarm-reset")).length, 0);
+  });
+
+  it("an EventBridge rule on this instance's stopping/stopped/shutting-down/terminated invokes the parking function", () => {
+    const rule = parked(e, T.rule);
+    const pattern = JSON.parse(rule.inputs.eventPattern);
+    assert.deepEqual(pattern, {
+      source: ["aws.ec2"],
+      "detail-type": ["EC2 Instance State-change Notification"],
+      detail: {
+        "instance-id": [own(e, T.instance).state.id],
+        state: ["stopping", "stopped", "shutting-down", "terminated"],
+      },
+    });
+    const fn = parked(e, T.fn);
+    const target = parked(e, T.target);
+    assert.equal(target.inputs.rule, rule.state.name);
+    assert.equal(target.inputs.arn, fn.state.arn);
+    const permission = parked(e, T.permission);
+    assert.deepEqual(
+      [
+        permission.inputs.action,
+        permission.inputs.principal,
+        permission.inputs.sourceArn,
+        permission.inputs.function,
+      ],
+      ["lambda:InvokeFunction", "events.amazonaws.com", rule.state.arn, fn.state.name],
+    );
+    assert.ok(
+      target.dependencies.includes(permission.urn),
+      "the target exists only once the rule may invoke",
+    );
+    assert.deepEqual(fn.inputs.environment.variables, {
+      INSTANCE_ID: own(e, T.instance).state.id,
+      ZONE_ID: own(e, T.record).inputs.zoneId,
+      RECORD_NAME: "demo.rusbehabtahi.com",
+      PARK_IP: PLACEHOLDER_IP,
+    });
+    assert.equal(fn.inputs.reservedConcurrentExecutions, undefined, "no reservation: events are few");
+    assert.equal(fn.inputs.name, parkFunctionName("ragstream-demo"));
+    assert.ok(String(fn.inputs.name).length <= 64);
+  });
+
+  it("the parking function's role changes only this A record (DELETE+CREATE) and reads instance state in this region", () => {
+    const policy = parked(e, T.rolePolicy);
+    const zoneArn = `arn:aws:route53:::hostedzone/${own(e, T.record).inputs.zoneId}`;
+    const logGroup = parked(e, "aws:cloudwatch/logGroup:LogGroup");
+    assert.deepEqual(json<{ Statement: Statement[] }>(policy.inputs.policy, "park").Statement, [
+      {
+        Sid: "ParkThisRecord",
+        Effect: "Allow",
+        Action: ["route53:ChangeResourceRecordSets"],
+        Resource: [zoneArn],
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["demo.rusbehabtahi.com"],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+            "route53:ChangeResourceRecordSetsActions": ["DELETE", "CREATE"],
+          },
+        },
+      },
+      {
+        Sid: "ReadInstanceState",
+        Effect: "Allow",
+        Action: ["ec2:DescribeInstances"],
+        Resource: ["*"],
+        Condition: { StringEquals: { "aws:RequestedRegion": REGION } } as never,
+      },
+      {
+        Sid: "Logs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${logGroup.state.arn}:*`],
+      },
+    ]);
+    const role = parked(e, T.role);
+    assert.equal(policy.inputs.role, role.state.name);
+    assert.equal(parked(e, T.fn).inputs.role, role.state.arn);
+    assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, {
+      Service: "lambda.amazonaws.com",
+    });
+    // No managed policy, no other grant on the role.
+    assert.equal(e.resources.filter((r) => r.inputs.role === role.state.name).length, 1);
+  });
+
+  it("ships functions/park/handler.ts transpiled; no parking without a DNS record", async () => {
+    const code = parkFunctionCode();
+    assert.match(code, /exports\.handler = /);
+    assert.doesNotMatch(code, /from "\.\.?\//, "no project imports: one file");
+    const noDns = await evaluateStack("demo", { remove: ["ferry:dns"] });
+    assert.equal(noDns.ofType(T.parking).length, 0);
+    assert.equal(noDns.ofType(T.rule).length, 0);
+  });
+});
+
+describe("the instance artifacts through real validators (Debian packages in CI: systemd, cloud-init)", function () {
+  let e: Evaluation;
+  let dir: string;
+  before(async () => {
+    e = await evaluateStack("demo");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-validate-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The tool's path; in CI a missing tool fails, locally the test is skipped with the reason shown. */
+  function tool(ctx: Mocha.Context, name: string, pkg: string): string {
+    const found = spawnSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+    if (found) return found;
+    if (process.env.CI === "true")
+      assert.fail(`${name} is required in CI (Debian package ${pkg}, see .ci/run)`);
+    ctx.test!.title += ` (skipped: ${name} not installed; apt-get install ${pkg})`;
+    ctx.skip();
+  }
+
+  it("the rendered user-data passes `cloud-init schema`", function () {
+    const cloudInit = tool(this, "cloud-init", "cloud-init");
+    const check = (text: string) => {
+      const file = path.join(dir, `user-data-${Math.random().toString(36).slice(2)}.yaml`);
+      fs.writeFileSync(file, text);
+      return spawnSync(cloudInit, ["schema", "-c", file], { encoding: "utf8", timeout: 60_000 });
+    };
+    const r = check(userDataOf(e));
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Valid cloud-config/);
+    // Positive control: a broken cloud-config is refused.
+    assert.notEqual(check("#cloud-config\nwrite_files: 3\n").status, 0);
+  });
+
+  it("both units pass `systemd-analyze verify` as cloud-init installs them (with the start script in place)", function () {
+    const analyze = tool(this, "systemd-analyze", "systemd");
+    // A root with the host's unit library (for the targets the units name), the installed files and the
+    // binaries they run, so "not executable" and unknown-key findings are real.
+    const root = path.join(dir, "root");
+    fs.mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
+    fs.cpSync("/lib/systemd/system", path.join(root, "usr/lib/systemd/system"), { recursive: true });
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    fs.copyFileSync("/bin/true", path.join(root, "bin/true"));
+    const files = cloudConfig(userDataOf(e)).write_files;
+    for (const f of files) {
+      const target = path.join(root, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+    }
+    const units = files.map((f) => f.path).filter((p) => p.endsWith(".service"));
+    assert.deepEqual(units, [
+      "/etc/systemd/system/ferry-app.service",
+      "/etc/systemd/system/ferry-park.service",
+    ]);
+    const verify = () =>
+      spawnSync(analyze, ["verify", `--root=${root}`, ...units], { encoding: "utf8", timeout: 60_000 });
+    const r = verify();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), "", "no warnings either");
+    // Positive control: a misspelt key is reported.
+    const park = path.join(root, units[1]);
+    fs.writeFileSync(park, fs.readFileSync(park, "utf8").replace("TimeoutStopSec=", "TimeoutStopSecs="));
+    assert.match(verify().stderr, /Unknown key 'TimeoutStopSecs'/);
   });
 });
 

@@ -922,26 +922,26 @@ describe("fargate-ha: bad configurations stop the program before any Fargate res
   it("minCount above desiredCount", () =>
     rejects(
       { "ferry:fargate": { desiredCount: 2, minCount: 3 } },
-      "Invalid stack config: ferry:fargate.desiredCount: got 2, expected between minCount (3) and maxCount (10)",
+      "Invalid stack config in Pulumi.prod.yaml: ferry:fargate.desiredCount: got 2, expected between minCount (3) and maxCount (10)",
     ));
 
   it("a Spot weight without an on-demand base", () =>
     rejects(
       { "ferry:fargate": { capacity: { onDemandBase: 0, onDemandWeight: 0, spotWeight: 3 } } },
-      "Invalid stack config: ferry:fargate.capacity.onDemandBase: got 0, expected at least 1 when spotWeight > 0, so a Spot interruption never takes every task",
+      "Invalid stack config in Pulumi.prod.yaml: ferry:fargate.capacity.onDemandBase: got 0, expected at least 1 when spotWeight > 0, so a Spot interruption never takes every task",
     ));
 
   it("a CPU/memory pair Fargate does not offer", () =>
     rejects(
       { "ferry:app": { ...carepolicyApp(), cpu: 1024, memory: 1024 } },
-      "Invalid stack config: ferry:app.memory: got 1024, expected a memory size Fargate allows with cpu 1024: 2048 to 8192 in steps of 1024",
+      "Invalid stack config in Pulumi.carepolicy.yaml: ferry:app.memory: got 1024, expected a memory size Fargate allows with cpu 1024: 2048 to 8192 in steps of 1024",
       "carepolicy",
     ));
 
   it("the URL variable colliding with a plain env var", () =>
     rejects(
       { "ferry:fargate": { appUrlEnvVar: "API_BASE_URL" } },
-      'Invalid stack config: ferry:fargate.appUrlEnvVar: got "API_BASE_URL", expected a variable name not also set by ferry:app.env.API_BASE_URL',
+      'Invalid stack config in Pulumi.prod.yaml: ferry:fargate.appUrlEnvVar: got "API_BASE_URL", expected a variable name not also set by ferry:app.env.API_BASE_URL',
     ));
 });
 

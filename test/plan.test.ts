@@ -107,7 +107,7 @@ describe("npm run plan", () => {
     );
     assert.match(
       out,
-      /^Budget \(ferry:budget\.monthlyUsd\): \$2\.00, checked by npm test against the stopped figure, \$1\.84: within budget\.$/m,
+      /^Budget \(ferry:budget\.monthlyUsd\): \$2\.00, checked by npm test against the stopped figure, \$1\.85: within budget\.$/m,
     );
     assert.match(out, /^not priced: nothing$/m);
     assert.match(out, /^Clashes with other stack files: none\.$/m);

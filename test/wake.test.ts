@@ -15,7 +15,11 @@ import {
   startsToday,
   parseStatus,
   STATUS_TAG,
+  WAKE_LOCKOUT_TAG,
   WAKE_STARTS_TAG,
+  LOCKOUT_THRESHOLD,
+  MIN_PASSCODE_LENGTH,
+  STATE_CACHE_MS,
   type WakeResponse,
   type WakeSettings,
 } from "../functions/wake/handler";
@@ -99,10 +103,10 @@ function ec2For(current: Instance | undefined, fail?: Failure): StandIn {
   });
 }
 
-function ssmWithPasscode(): StandIn {
+function ssmWithPasscode(value = PASSCODE): StandIn {
   return new StandIn((command) => {
     assert.ok(command instanceof GetParameterCommand, "only GetParameter expected on SSM");
-    return { Parameter: { Name: PASSCODE_PARAM, Value: PASSCODE } };
+    return { Parameter: { Name: PASSCODE_PARAM, Value: value } };
   });
 }
 
@@ -135,17 +139,25 @@ function setup(
     settings?: Partial<WakeSettings>;
     fail?: Failure;
     now?: () => Date;
+    passcode?: string;
   } = {},
 ) {
   const ec2 = ec2For(current, options.fail);
-  const ssm = ssmWithPasscode();
+  const ssm = ssmWithPasscode(options.passcode);
+  const sleeps: number[] = [];
+  const logs: string[] = [];
   const wake = createHandler({
     ec2,
     ssm,
     settings: { ...SETTINGS, ...options.settings },
     now: options.now ?? (() => NOW),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    log: (line) => void logs.push(line),
   });
-  return { ec2, ssm, wake };
+  return { ec2, ssm, wake, sleeps, logs };
 }
 
 /** Runs `body` with console.error replaced by a recorder, always restoring it. */
@@ -480,5 +492,132 @@ describe("wake page (functions/wake/handler.ts)", () => {
     const response = await wake(request("POST", "/", body, true));
     assert.equal(response.statusCode, 303);
     assert.ok(ec2.names().includes("StartInstancesCommand"));
+  });
+
+  describe("under attack (issue: flood, brute force, no logs)", () => {
+    const describes = (ec2: StandIn) => ec2.names().filter((n) => n === "DescribeInstancesCommand").length;
+
+    it("flood: a burst of GETs makes one DescribeInstances per 5 s in an environment, concurrent ones included", async () => {
+      let now = NOW.getTime();
+      const { ec2, wake } = setup(instance("running", { [STATUS_TAG]: "ready 2026-11-22T10:00:30Z" }), {
+        now: () => new Date(now),
+      });
+      // 50 at once (one environment coalesces them) …
+      const burst = await Promise.all(Array.from({ length: 50 }, () => wake(get())));
+      assert.ok(burst.every((r) => r.statusCode === 303));
+      assert.equal(describes(ec2), 1);
+      // … then 20 requests a second for 20 seconds.
+      for (let i = 0; i < 400; i++) {
+        now += 50;
+        await wake(i % 2 ? get() : request("HEAD"));
+      }
+      const seconds = 20 + 1;
+      assert.ok(
+        describes(ec2) <= Math.ceil((seconds * 1000) / STATE_CACHE_MS) + 1,
+        `${describes(ec2)} describes`,
+      );
+      // Positive control: the state is refreshed once the cache is older than STATE_CACHE_MS.
+      assert.ok(describes(ec2) >= 4, "the cache expires");
+    });
+
+    it("flood of POSTs without a passcode on a running demo: cached too, and no start", async () => {
+      const { ec2, wake } = setup(instance("running"));
+      for (let i = 0; i < 100; i++) await wake(postStart());
+      assert.equal(describes(ec2), 1);
+      assert.ok(!ec2.names().includes("StartInstancesCommand"));
+    });
+
+    it("a start re-reads the state first (never starts from a cached 'stopped') and logs the requester's address", async () => {
+      let now = NOW.getTime();
+      const { ec2, wake, logs } = setup(instance("stopped"), { now: () => new Date(now) });
+      await wake(get());
+      now += 1000;
+      const started = await wake(postStart());
+      assert.equal(started.statusCode, 303);
+      assert.deepEqual(ec2.names(), [
+        "DescribeInstancesCommand",
+        "DescribeInstancesCommand",
+        "CreateTagsCommand",
+        "StartInstancesCommand",
+      ]);
+      assert.deepEqual(logs, [`wake: start of ${INSTANCE_ID} requested by 192.0.2.7 (start 1 of 3 today)`]);
+    });
+
+    it("wrong passcodes: growing delay per address, then a lockout shared through the instance tag", async () => {
+      let now = NOW.getTime();
+      const { ec2, wake, sleeps, logs } = setup(instance("stopped"), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        now: () => new Date(now),
+      });
+      for (let i = 0; i < LOCKOUT_THRESHOLD; i++) {
+        now += 1000;
+        assert.equal((await wake(postStart(`guess-${i}-long`))).statusCode, 403);
+      }
+      assert.deepEqual(sleeps, [500, 1000, 2000, 4000, 8000]);
+      const lock = ec2.calls.find((c) => c.name === "CreateTagsCommand")!;
+      const until = new Date(now + 15 * 60_000).toISOString();
+      assert.deepEqual(lock.input, {
+        Resources: [INSTANCE_ID],
+        Tags: [{ Key: WAKE_LOCKOUT_TAG, Value: `${until} 1` }],
+      });
+      assert.ok(logs.some((l) => l.startsWith("wake: wrong passcode from 192.0.2.7 ")));
+      assert.ok(logs.some((l) => l.startsWith(`wake: starts locked until ${until} (level 1)`)));
+      // Locked: even the right passcode is refused, without a start and without reading SSM again.
+      now += 1000;
+      const locked = await wake(postStart(PASSCODE));
+      assert.equal(locked.statusCode, 429);
+      assert.match(locked.body, /Too many wrong passcodes/);
+      assert.ok(Number(locked.headers["retry-after"]) > 800);
+      assert.ok(!ec2.names().includes("StartInstancesCommand"));
+
+      // Another environment (fresh memory) sees the lockout through the tag …
+      const other = setup(instance("stopped", { [WAKE_LOCKOUT_TAG]: `${until} 1` }), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        now: () => new Date(now),
+      });
+      assert.equal((await other.wake(postStart(PASSCODE))).statusCode, 429);
+      assert.ok(!other.ec2.names().includes("StartInstancesCommand"));
+      // … and once it has passed, the right passcode starts the demo (positive control).
+      const later = setup(instance("stopped", { [WAKE_LOCKOUT_TAG]: `${until} 1` }), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        now: () => new Date(Date.parse(until) + 1000),
+      });
+      assert.equal((await later.wake(postStart(PASSCODE))).statusCode, 303);
+    });
+
+    it("a lockout within a day of the previous one lasts twice as long", async () => {
+      const previousEnd = new Date(NOW.getTime() - 60 * 60_000).toISOString();
+      let now = NOW.getTime();
+      const { ec2, wake } = setup(instance("stopped", { [WAKE_LOCKOUT_TAG]: `${previousEnd} 1` }), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        now: () => new Date(now),
+      });
+      for (let i = 0; i < LOCKOUT_THRESHOLD; i++) {
+        now += 10;
+        await wake(postStart("wrong-passcode"));
+      }
+      const lock = ec2.calls.find((c) => c.name === "CreateTagsCommand")!;
+      assert.equal(lock.input.Tags[0].Value, `${new Date(now + 30 * 60_000).toISOString()} 2`);
+    });
+
+    it("a passcode parameter shorter than the minimum refuses every start (503) and says why in the log", async () => {
+      const short = "1234";
+      assert.ok(short.length < MIN_PASSCODE_LENGTH);
+      const { ec2, wake } = setup(instance("stopped"), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        passcode: short,
+      });
+      const { result, logged } = await withConsoleError(() => wake(postStart(short)));
+      assert.equal(result.statusCode, 503);
+      assert.doesNotMatch(result.body, /1234/);
+      assert.ok(!ec2.names().includes("StartInstancesCommand"));
+      assert.match(String(logged[0]?.[0]), /shorter than 8 characters/);
+      // Positive control: a passcode of the minimum length works.
+      const ok = setup(instance("stopped"), {
+        settings: { passcodeParameter: PASSCODE_PARAM },
+        passcode: "12345678",
+      });
+      assert.equal((await ok.wake(postStart("12345678"))).statusCode, 303);
+    });
   });
 });

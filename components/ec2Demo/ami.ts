@@ -1,8 +1,13 @@
 // The demo instance's machine image: Amazon Linux 2023 of the instance type's architecture.
+import { instanceArchitecture } from "../../config/awsData";
 
 /** "arm64" for Graviton families (t4g, m7g, c6gn …), else "x86_64": picks the AMI's architecture. */
 export function architectureOf(instanceType: string): "arm64" | "x86_64" {
-  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
+  // The config gate admits only types in the table (a1.* is Graviton too); the pattern is for other callers.
+  return (
+    instanceArchitecture(instanceType) ??
+    (/^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64")
+  );
 }
 
 /**

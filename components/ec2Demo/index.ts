@@ -382,7 +382,7 @@ export class Ec2Demo extends pulumi.ComponentResource {
         type: "A",
         ttl: 60,
         records: [PLACEHOLDER_IP],
-        // Adopts a record someone made by hand (the seeds' demo.<domain>) instead of failing on it.
+        // Adopts a record someone made by hand under the same name instead of failing on it.
         allowOverwrite: true,
       },
       { parent: this, ignoreChanges: ["records"] },

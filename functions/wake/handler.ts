@@ -17,6 +17,24 @@ import type { LambdaFunctionURLEvent } from "aws-lambda";
 export const STATUS_TAG = "ferry:status";
 /** Written by this function: `<YYYY-MM-DD> <count>` (UTC day). */
 export const WAKE_STARTS_TAG = "ferry:wake-starts";
+/** Written by this function after repeated wrong passcodes: `<until UTC ISO time> <level>`. */
+export const WAKE_LOCKOUT_TAG = "ferry:wake-lockout";
+/** Shortest passcode accepted; the config refuses shorter ones too (config/demo.ts MIN_PASSCODE_LENGTH). */
+export const MIN_PASSCODE_LENGTH = 8;
+/**
+ * How long a described instance state is reused. A flood of GETs then costs at most one DescribeInstances per
+ * this interval per execution environment, and the reserved concurrency caps the environments.
+ */
+export const STATE_CACHE_MS = 5_000;
+/** Wrong passcodes (from any address) in one environment within LOCKOUT_WINDOW_MS before starts lock. */
+export const LOCKOUT_THRESHOLD = 5;
+export const LOCKOUT_WINDOW_MS = 15 * 60_000;
+/** The first lockout lasts this long; each one within a day of the previous doubles it, up to a day. */
+export const LOCKOUT_BASE_MS = 15 * 60_000;
+export const LOCKOUT_MAX_MS = 24 * 60 * 60_000;
+/** The answer to a wrong passcode is held back 0.5 s, 1 s, 2 s … (per address, up to 8 s). */
+export const FAIL_DELAY_BASE_MS = 500;
+export const FAIL_DELAY_MAX_MS = 8_000;
 export const DNS_PLACEHOLDER = "{publicDnsName}";
 
 /** A status older than this before LaunchTime belongs to an earlier boot (tag writes and clocks lag a bit). */
@@ -45,6 +63,10 @@ export interface WakeDeps {
   ssm: AwsClient;
   settings: WakeSettings;
   now?: () => Date;
+  /** Waits `ms` (the delay after a wrong passcode); tests pass a recorder. */
+  sleep?: (ms: number) => Promise<void>;
+  /** One line per start, wrong passcode and lockout (CloudWatch Logs); tests pass a recorder. */
+  log?: (line: string) => void;
 }
 
 /** Always a structured result (a valid LambdaFunctionURLResult), so callers can read status and headers. */
@@ -140,14 +162,32 @@ export function demoUrlFor(settings: WakeSettings, instance: Instance): string |
   return dns ? settings.demoUrl.replaceAll(DNS_PLACEHOLDER, dns) : undefined;
 }
 
+/** `<until ISO> <level>` → the lockout's end and level; anything else → undefined. */
+export function parseLockout(value: string | undefined): { until: Date; level: number } | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (\d+)$/.exec(value?.trim() ?? "");
+  if (!match?.[1] || !match[2]) return undefined;
+  const until = new Date(match[1]);
+  return Number.isNaN(until.getTime()) ? undefined : { until, level: Number(match[2]) };
+}
+
+/** Lockout length for a level: LOCKOUT_BASE_MS doubled per level above 1, at most LOCKOUT_MAX_MS. */
+export function lockoutMs(level: number): number {
+  return Math.min(LOCKOUT_BASE_MS * 2 ** Math.max(0, level - 1), LOCKOUT_MAX_MS);
+}
+
+/** Delay before answering the n-th wrong passcode from one address (n ≥ 1). */
+export function failDelayMs(n: number): number {
+  return Math.min(FAIL_DELAY_BASE_MS * 2 ** Math.max(0, n - 1), FAIL_DELAY_MAX_MS);
+}
+
 /** Compares digests so neither the length nor the content of the passcode leaks through timing. */
 export function passcodeMatches(given: string, expected: string): boolean {
   const digest = (text: string) => createHash("sha256").update(text.trim(), "utf8").digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function tagValue(instance: Instance, key: string): string | undefined {
-  return instance.Tags?.find((tag) => tag.Key === key)?.Value;
+function tagValue(instance: Instance | undefined, key: string): string | undefined {
+  return instance?.Tags?.find((tag) => tag.Key === key)?.Value;
 }
 
 const STAGE_TEXT: Record<string, string> = {
@@ -285,13 +325,20 @@ function readForm(event: LambdaFunctionURLEvent): URLSearchParams {
 export function createHandler(deps: WakeDeps): WakeHandler {
   const { ec2, ssm, settings } = deps;
   const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const log = deps.log ?? ((line: string) => console.log(line));
   const idleNote = settings.idleStopMinutes
     ? para(`Once running, the demo stops itself after ${settings.idleStopMinutes} idle minutes.`)
     : "";
   let passcodeCache: { value: string; fetchedAt: number } | undefined;
+  // Per execution environment (Lambda runs one request at a time in each): the last described state, and the
+  // wrong passcodes seen. Concurrent callers of one environment share a describe already in flight.
+  let stateCache: { at: number; instance: Promise<Instance | undefined> } | undefined;
+  const failuresByAddress = new Map<string, { count: number; last: number }>();
+  let recentFailures: number[] = [];
+  let lockedUntil = 0;
 
-  /** undefined = the instance does not exist (any more). */
-  async function describeInstance(): Promise<Instance | undefined> {
+  async function describeNow(): Promise<Instance | undefined> {
     try {
       const command = new DescribeInstancesCommand({ InstanceIds: [settings.instanceId] });
       const output = (await ec2.send(command)) as DescribeInstancesCommandOutput;
@@ -300,6 +347,71 @@ export function createHandler(deps: WakeDeps): WakeHandler {
       if (error instanceof Error && error.name === "InvalidInstanceID.NotFound") return undefined;
       throw new AwsCallError(error);
     }
+  }
+
+  /**
+   * undefined = the instance does not exist (any more). A state described less than `maxAgeMs` ago is reused,
+   * so a burst of requests makes one DescribeInstances call per STATE_CACHE_MS, not one each.
+   */
+  async function describeInstance(maxAgeMs = STATE_CACHE_MS): Promise<Instance | undefined> {
+    const time = now().getTime();
+    if (!stateCache || time - stateCache.at >= maxAgeMs) {
+      const instance = describeNow();
+      stateCache = { at: time, instance };
+      // A failed describe is not cached: the next request asks again.
+      instance.catch(() => {
+        if (stateCache?.instance === instance) stateCache = undefined;
+      });
+    }
+    return stateCache.instance;
+  }
+
+  /** The lockout in force (in this environment or, via the tag, in any), as its end time; 0 = none. */
+  function lockoutEnd(instance: Instance | undefined): number {
+    const tagged = parseLockout(tagValue(instance, WAKE_LOCKOUT_TAG))?.until.getTime() ?? 0;
+    return Math.max(lockedUntil, tagged);
+  }
+
+  /** Records a wrong passcode; returns the delay to hold the answer back, and locks starts at the threshold. */
+  async function wrongPasscode(address: string, instance: Instance | undefined): Promise<number> {
+    const time = now().getTime();
+    const mine = failuresByAddress.get(address);
+    const count = mine && time - mine.last < LOCKOUT_WINDOW_MS ? mine.count + 1 : 1;
+    failuresByAddress.set(address, { count, last: time });
+    // Bounded memory under a flood from many addresses: forget the oldest entries.
+    if (failuresByAddress.size > 1000) failuresByAddress.delete(failuresByAddress.keys().next().value!);
+    recentFailures = [...recentFailures.filter((t) => time - t < LOCKOUT_WINDOW_MS), time];
+    log(
+      `wake: wrong passcode from ${address} (${count} from this address, ${recentFailures.length} here in 15 min)`,
+    );
+    if (recentFailures.length >= LOCKOUT_THRESHOLD) {
+      const previous = parseLockout(tagValue(instance, WAKE_LOCKOUT_TAG));
+      const escalate = previous && time - previous.until.getTime() < LOCKOUT_MAX_MS;
+      const level = escalate ? previous.level + 1 : 1;
+      lockedUntil = time + lockoutMs(level);
+      recentFailures = [];
+      const until = new Date(lockedUntil).toISOString();
+      log(`wake: starts locked until ${until} (level ${level}) after ${LOCKOUT_THRESHOLD} wrong passcodes`);
+      // Shared with every other environment through the instance; the local lock holds even if this fails.
+      const lockTags = [{ Key: WAKE_LOCKOUT_TAG, Value: `${until} ${level}` }];
+      try {
+        await ec2.send(new CreateTagsCommand({ Resources: [settings.instanceId], Tags: lockTags }));
+        stateCache = undefined;
+      } catch (error) {
+        console.error("wake: the lockout tag was not written", error);
+      }
+    }
+    return failDelayMs(count);
+  }
+
+  function lockedPage(end: number): Page {
+    const at = new Date(end).toISOString().slice(11, 16);
+    return {
+      status: 429,
+      heading: "Too many wrong passcodes",
+      html: para(`Starting is locked after repeated wrong passcodes. Try again after ${at} UTC.`),
+      headers: { "retry-after": String(Math.max(1, Math.ceil((end - now().getTime()) / 1000))) },
+    };
   }
 
   async function configuredPasscode(name: string): Promise<string> {
@@ -397,15 +509,35 @@ export function createHandler(deps: WakeDeps): WakeHandler {
     if (form.get("action") !== "start") {
       return { status: 400, heading: "Bad request", html: para("Unknown action.") };
     }
+    const address = event.requestContext?.http?.sourceIp || "unknown";
+    const cacheBefore = stateCache;
     const parameter = settings.passcodeParameter;
+    let instance: Instance | undefined;
     if (parameter) {
+      // Checked before the passcode: while locked, not even the right one starts the demo.
+      if (lockedUntil > now().getTime()) return lockedPage(lockedUntil);
+      instance = await describeInstance();
+      const end = lockoutEnd(instance);
+      if (end > now().getTime()) return lockedPage(end);
+      const expected = await configuredPasscode(parameter);
+      if (expected.trim().length < MIN_PASSCODE_LENGTH) {
+        console.error(
+          `wake: the passcode in ${parameter} is shorter than ${MIN_PASSCODE_LENGTH} characters; starts are refused until it is longer`,
+        );
+        return {
+          status: 503,
+          heading: "Starting is disabled",
+          html: para("The wake page's passcode is too short to be safe; the owner must set a longer one."),
+        };
+      }
       const given = form.get("passcode") ?? "";
-      if (!given.trim() || !passcodeMatches(given, await configuredPasscode(parameter))) {
+      if (!given.trim() || !passcodeMatches(given, expected)) {
+        await sleep(await wrongPasscode(address, instance));
         const html = para("Wrong passcode.", "error") + startForm(true);
         return { status: 403, heading: "Wrong passcode", html };
       }
     }
-    const instance = await describeInstance();
+    instance = await describeInstance();
     const state = instance?.State?.Name;
     if (!instance || state === "terminated") return gone;
     if (state === "stopping" || state === "shutting-down") {
@@ -425,10 +557,15 @@ export function createHandler(deps: WakeDeps): WakeHandler {
         refreshSeconds: 0,
         refreshTo: "/",
       };
-    return startWithinLimit(instance);
+    // About to start: the state must be current, not a few seconds old (another environment may have started
+    // it and counted the start in the meantime).
+    const describedNow = stateCache !== undefined && stateCache !== cacheBefore;
+    const current = describedNow ? instance : await describeInstance(0);
+    if (current?.State?.Name !== "stopped") return redirect("/");
+    return startWithinLimit(current, address);
   }
 
-  async function startWithinLimit(instance: Instance): Promise<Page> {
+  async function startWithinLimit(instance: Instance, address: string): Promise<Page> {
     const today = utcDay(now());
     const used = startsToday(tagValue(instance, WAKE_STARTS_TAG), today);
     const limit = settings.dailyStartLimit;
@@ -438,8 +575,12 @@ export function createHandler(deps: WakeDeps): WakeHandler {
     }
     // Record first: if the tag write fails nothing starts, so a broken write can never mean unlimited starts.
     const tags = [{ Key: WAKE_STARTS_TAG, Value: `${today} ${used + 1}` }];
+    stateCache = undefined;
     await aws(() => ec2.send(new CreateTagsCommand({ Resources: [settings.instanceId], Tags: tags })));
     await aws(() => ec2.send(new StartInstancesCommand({ InstanceIds: [settings.instanceId] })));
+    log(
+      `wake: start of ${settings.instanceId} requested by ${address} (start ${used + 1} of ${limit} today)`,
+    );
     return redirect("/");
   }
 

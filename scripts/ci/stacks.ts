@@ -42,7 +42,8 @@ export const ALL_STACK_PATHS: readonly string[] = [
   "policy/",
 ];
 
-const STACK_FILE = /^Pulumi\.([^./]+)\.yaml$/;
+/** Any stack name Pulumi accepts, dots included ("eu.staging"). */
+const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]{1,100})\.yaml$/;
 
 /** `demo` → `DEMO`, `eu-west` → `EU_WEST`: GitHub variable names allow only letters, digits and `_`. */
 export function variableKey(stack: string): string {

@@ -6,9 +6,12 @@
 # `sudo ferry-start`. Logs: `journalctl -u ferry-app` (this script), `docker logs <container>` (the app),
 # `docker logs ferry-proxy` (Caddy, with HTTPS), `journalctl -u ferry-park` (the shutdown path).
 #
+# First run of a boot only: schedule the maximum-runtime power-off (before anything can fail) and, once the
+# network is up, reset the idle alarm to OK.
 # Steps: wait for the network -> install/start Docker if missing -> read the image reference (repo@sha256:...)
 # from its SSM parameter -> read every secret -> ECR login -> pull -> replace the old container -> wait for the
-# health check -> UPSERT the A record with this instance's public IPv4 (IMDSv2) -> with HTTPS, start Caddy
+# health check -> UPSERT the A record with this instance's public IPv4 (IMDSv2) and tag the instance with that
+# address (ferry:address, for the parking function) -> with HTTPS, start Caddy
 # (ferry-proxy) in front of the app once the record points here, and wait until HTTPS answers.
 # Transient failures are retried with exponential backoff. Nothing is torn down until the new image and every
 # secret are in hand, so a failed read leaves the previous container running (its restart policy started it

@@ -5,7 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { ConfigError, offlineStandIn, useStackFileDirectory } from "../../../config";
+import { stackOfFileName } from "../../../config/stackNames";
+import { parseStackFile, StackFileError } from "../../../config/yaml";
 import { RecordingMocks, type RecordedCall } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -60,6 +62,11 @@ export interface Overrides {
    * the same config asks for a fresh one. @default false
    */
   fresh?: boolean;
+  /**
+   * Directory holding Pulumi.<stack>.yaml (and the other stack files the program compares it with), for
+   * stack files that are not committed, e.g. a test's own. @default the project root
+   */
+  dir?: string;
 }
 
 /** Stack files kept outside the project root (e.g. test fixtures), registered by whoever keeps them. */
@@ -70,6 +77,11 @@ export function registerStackFile(stack: string, file: string): void {
   elsewhere.set(stack, path.resolve(file));
 }
 
+/** The file a stack's config is read from: in `overrides.dir` when given. */
+function stackFileOf(stack: string, overrides: Overrides): string {
+  return overrides.dir ? path.join(overrides.dir, `Pulumi.${stack}.yaml`) : stackFilePath(stack);
+}
+
 /** The file a stack's config is read from. */
 export function stackFilePath(stack: string): string {
   return elsewhere.get(stack) ?? path.join(ROOT, `Pulumi.${stack}.yaml`);
@@ -78,8 +90,8 @@ export function stackFilePath(stack: string): string {
 export function stackFiles(): string[] {
   return fs
     .readdirSync(ROOT)
-    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-    .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""))
+    .map(stackOfFileName)
+    .filter((s): s is string => s !== undefined)
     .sort();
 }
 
@@ -88,18 +100,35 @@ export function stackConfig(
   stack: string,
   overrides: Overrides = {},
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const file = stackFilePath(stack);
-  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const merged: Record<string, unknown> = { ...(doc.config ?? {}), ...(overrides.config ?? {}) };
+  const file = stackFileOf(stack, overrides);
+  // A syntax error names the file, line and column with the line shown, as the program's own gate does.
+  let parsed: ReturnType<typeof parseStackFile>;
+  try {
+    parsed = parseStackFile(path.basename(file), fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    if (err instanceof StackFileError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const merged: Record<string, unknown> = { ...parsed.config, ...(overrides.config ?? {}) };
   for (const k of overrides.remove ?? []) delete merged[k];
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  // Ciphertext cannot be decrypted here; a marked stand-in takes each `secure:` value's place, and the
+  // top-level key is marked secret, as the CLI marks a key holding a nested secret (`--secret --path`).
+  const decrypt = (value: unknown, key: string, top: string): unknown => {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      if ("secure" in value && Object.keys(value).length === 1) {
+        if (!secretKeys.includes(top)) secretKeys.push(top);
+        return offlineStandIn(key);
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decrypt(v, `${key}.${k}`, top)]));
+    }
+    if (Array.isArray(value)) return value.map((v, i) => decrypt(v, `${key}[${i}]`, top));
+    return value;
+  };
   for (const [key, value] of Object.entries(merged)) {
-    if (value && typeof value === "object" && "secure" in value) {
-      // Ciphertext cannot be decrypted here; a placeholder stands in, still marked secret.
-      config[key] = `mock-secret-value-of-${key}`;
-      secretKeys.push(key);
-    } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    const plain = decrypt(value, key, key);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { config, secretKeys };
 }
@@ -192,7 +221,7 @@ function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
 }
 
 const shareable = (o: Overrides) =>
-  o.config === undefined && o.remove === undefined && !o.preview && !o.fresh;
+  o.config === undefined && o.remove === undefined && !o.preview && !o.fresh && o.dir === undefined;
 
 /**
  * Evaluates the program for `stack`. Without overrides the result is shared: the first call evaluates the
@@ -276,7 +305,14 @@ async function evaluate(stack: string, overrides: Overrides): Promise<Evaluation
 
   const entry = require.resolve(path.join(ROOT, "index.ts"));
   delete require.cache[entry];
-  const exported = require(entry) as Record<string, unknown>;
+  // The program reads the stack file itself (secure: paths, numbers as typed, clashes): from here.
+  useStackFileDirectory(path.dirname(stackFileOf(stack, overrides)));
+  let exported: Record<string, unknown>;
+  try {
+    exported = require(entry) as Record<string, unknown>;
+  } finally {
+    useStackFileDirectory(undefined);
+  }
   const outputs = (await resolveDeep(exported)) as Record<string, unknown>;
   await waitForRPCs();
   await Promise.all(pending);
