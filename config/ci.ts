@@ -41,8 +41,7 @@ const githubId = (what: string) =>
     .positive({ error: `GitHub's numeric ${what} id, a positive integer (gh api repos/OWNER/REPO)` });
 
 /** A key of an earlier ferry version: refused with what replaced it (never silently ignored). */
-const replaced = (by: string) =>
-  z.unknown().superRefine((_v, ctx) => ctx.addIssue({ code: "custom", message: by }));
+const replaced = (by: string) => z.never({ error: by });
 
 const deploySchema = z.strictObject({
   /** The GitHub environment whose jobs may deploy (its protection rules gate the deploy). @default the stack name */
@@ -51,6 +50,7 @@ const deploySchema = z.strictObject({
   branches: z.array(refPattern("branch", "main"), { error: "a list of branch names" }).default(["main"]),
   /** Tag patterns the environment lets deploy (its deployment tag policy). @default ["deploy-*"] */
   tags: z.array(refPattern("tag", "deploy-*"), { error: "a list of tag patterns" }).default(["deploy-*"]),
+  /** Replaced by `environment` (one GitHub environment); refused with a message that says so. */
   environments: replaced(
     'no "environments" list: one "environment" (a string; default the stack name) — branches and tags are now its deployment rules',
   ).optional(),
@@ -59,6 +59,7 @@ const deploySchema = z.strictObject({
 const previewSchema = z.strictObject({
   /** Pull requests from this repository (never forks: GitHub gives them no OIDC token) may preview. @default true */
   pullRequests: bool().default(true),
+  /** Replaced by `drift.branch`; refused with a message that says so. */
   branches: replaced(
     'no "preview.branches": the scheduled refresh has its own role now, set its branch with "drift.branch"',
   ).optional(),

@@ -267,10 +267,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
 
   // ferry's own `stack` and `app` tags say whose a resource is, and the CI roles' tag conditions rely on them:
   // a stack file may not set them through aws:defaultTags (IAM compares tag keys case-insensitively).
-  const extraTags = (parseValue(raw["aws:defaultTags"] ?? "{}") as { tags?: Record<string, unknown> }).tags;
-  for (const key of Object.keys(extraTags ?? {}).filter((k) => ["stack", "app"].includes(k.toLowerCase())))
+  // (A malformed value is the schema's to report.)
+  const defaultTags = parseValue(raw["aws:defaultTags"] ?? "{}") as { tags?: unknown } | null;
+  const extraTags =
+    defaultTags && typeof defaultTags === "object" && defaultTags.tags && typeof defaultTags.tags === "object"
+      ? (defaultTags.tags as Record<string, unknown>)
+      : {};
+  for (const key of Object.keys(extraTags).filter((k) => ["stack", "app"].includes(k.toLowerCase())))
     problems.push(
-      `aws:defaultTags.tags.${key}: got ${describeValue(extraTags![key])}, expected no "${key}" tag: ` +
+      `aws:defaultTags.tags.${key}: got ${describeValue(extraTags[key])}, expected no "${key}" tag: ` +
         `ferry sets "stack" and "app" on every resource itself (docs/security.md)`,
     );
 
