@@ -4,11 +4,16 @@
 //     repository: vibejudge/dashboard        # the only repository whose workflows may assume the roles
 //     ownerId: 123456                        # optional: GitHub's numeric ids, for the immutable `sub` claim
 //     repositoryId: 987654321
-//     deploy: { environments: [prod] }       # who may `pulumi up`: branches / tags / environments
-//     preview: { pullRequests: true }        # who may preview (read-only role): pull requests / branches
+//     subjectClaims: default                 # or "workflow": the repository's customized OIDC subject
+//     deploy:                                # the deploy role trusts jobs in ONE GitHub environment
+//       environment: prod                    # default: the stack name
+//       branches: [main]                     # the environment's deployment rules (not trust): which
+//       tags: ["deploy-*"]                   #   branches and tags may deploy; the settings check verifies them
+//     preview: { pullRequests: true }        # pull requests may `pulumi preview` with the preview role
+//     drift: { branch: main }                # the scheduled refresh runs on this branch with the drift role
 //
-// A GitHub `sub` claim names the repository and one of: a branch or tag ref, an environment, or
-// `pull_request` (README, CI/CD section). Each list below becomes exact `sub` values in the role's trust policy.
+// A GitHub `sub` claim names the repository and one context: `environment:<name>` (deploy), `pull_request`
+// (preview), `ref:refs/heads/<branch>` (drift). docs/security.md says why and what each role may do.
 import { z } from "zod";
 import { bool, s3BucketName } from "./fields";
 
@@ -35,24 +40,36 @@ const githubId = (what: string) =>
     .int({ error: `GitHub's numeric ${what} id, a positive integer (gh api repos/OWNER/REPO)` })
     .positive({ error: `GitHub's numeric ${what} id, a positive integer (gh api repos/OWNER/REPO)` });
 
-const deploySchema = z
-  .strictObject({
-    /** Branches whose runs may deploy (push, workflow_dispatch). @default ["main"] */
-    branches: z.array(refPattern("branch", "main"), { error: "a list of branch names" }).default(["main"]),
-    /** Tag patterns whose pushes may deploy. @default ["deploy-*"] */
-    tags: z.array(refPattern("tag", "deploy-*"), { error: "a list of tag patterns" }).default(["deploy-*"]),
-    /** GitHub environments whose jobs may deploy (required reviewers live there). @default [] */
-    environments: z.array(environmentName, { error: "a list of GitHub environment names" }).default([]),
-  })
-  .refine((d) => d.branches.length + d.tags.length + d.environments.length > 0, {
-    error: "at least one branch, tag or environment that may deploy",
-  });
+/** A key of an earlier ferry version: refused with what replaced it (never silently ignored). */
+const replaced = (by: string) => z.never({ error: by });
+
+const deploySchema = z.strictObject({
+  /** The GitHub environment whose jobs may deploy (its protection rules gate the deploy). @default the stack name */
+  environment: environmentName.optional(),
+  /** Branches the environment lets deploy (its deployment branch policy). @default ["main"] */
+  branches: z.array(refPattern("branch", "main"), { error: "a list of branch names" }).default(["main"]),
+  /** Tag patterns the environment lets deploy (its deployment tag policy). @default ["deploy-*"] */
+  tags: z.array(refPattern("tag", "deploy-*"), { error: "a list of tag patterns" }).default(["deploy-*"]),
+  /** Replaced by `environment` (one GitHub environment); refused with a message that says so. */
+  environments: replaced(
+    'no "environments" list: one "environment" (a string; default the stack name) — branches and tags are now its deployment rules',
+  ).optional(),
+});
 
 const previewSchema = z.strictObject({
   /** Pull requests from this repository (never forks: GitHub gives them no OIDC token) may preview. @default true */
   pullRequests: bool().default(true),
-  /** Branches whose runs may preview: the nightly drift check runs on the default branch. @default ["main"] */
-  branches: z.array(refPattern("branch", "main"), { error: "a list of branch names" }).default(["main"]),
+  /** Replaced by `drift.branch`; refused with a message that says so. */
+  branches: replaced(
+    'no "preview.branches": the scheduled refresh has its own role now, set its branch with "drift.branch"',
+  ).optional(),
+});
+
+const driftSchema = z.strictObject({
+  /** The branch whose scheduled job may refresh (the repository's default branch). @default "main" */
+  branch: refPattern("branch", "main")
+    .refine((b) => !b.includes("*"), { error: 'one branch name such as "main" (no pattern)' })
+    .default("main"),
 });
 
 export const ciSchema = z
@@ -71,10 +88,18 @@ export const ciSchema = z
     ownerId: githubId("owner").optional(),
     /** Numeric id of the repository. Set with ownerId. */
     repositoryId: githubId("repository").optional(),
-    /** Who may assume the deploy role. */
-    deploy: deploySchema.default({ branches: ["main"], tags: ["deploy-*"], environments: [] }),
-    /** Who may assume the read-only preview role; with no pull requests and no branches there is none. */
-    preview: previewSchema.default({ pullRequests: true, branches: ["main"] }),
+    /**
+     * "default": GitHub's default subject (repo + context). "workflow": the repository's customized subject,
+     * include_claim_keys ["repo", "context", "job_workflow_ref"], so each role is also bound to its
+     * workflow file (deploy.yml, preview.yml, drift.yml). @default "default"
+     */
+    subjectClaims: z.enum(["default", "workflow"], { error: '"default" or "workflow"' }).default("default"),
+    /** The deploy role's GitHub environment and that environment's deployment rules. */
+    deploy: deploySchema.default({ branches: ["main"], tags: ["deploy-*"] }),
+    /** Who may assume the preview role; pullRequests false = no preview role. */
+    preview: previewSchema.default({ pullRequests: true }),
+    /** The branch of the scheduled drift check. */
+    drift: driftSchema.default({ branch: "main" }),
     /** An existing GitHub OIDC provider (one per account): its ARN. Unset = this stack creates it. */
     oidcProviderArn: z
       .string({ error: "an IAM OIDC provider ARN" })
@@ -103,5 +128,10 @@ export const ciSchema = z
   });
 
 export type CiConfig = z.output<typeof ciSchema>;
-export type CiDeploySubjects = z.output<typeof deploySchema>;
-export type CiPreviewSubjects = z.output<typeof previewSchema>;
+export type CiDeploySettings = z.output<typeof deploySchema>;
+export type CiPreviewSettings = z.output<typeof previewSchema>;
+
+/** The GitHub environment the deploy role trusts: `deploy.environment`, else the stack name (its last part). */
+export function deployEnvironment(ci: Pick<CiConfig, "deploy">, stack: string): string {
+  return ci.deploy.environment ?? stack.split("/").pop()!;
+}

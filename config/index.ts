@@ -6,7 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { CiConfig } from "./ci";
 import { demoSchema, MIN_PASSCODE_LENGTH, type DemoConfig } from "./demo";
-import { ConfigError, keyOf, problemsFrom, problemText, suggest, unknownKeyProblem } from "./errors";
+import {
+  ConfigError,
+  describeValue,
+  keyOf,
+  problemsFrom,
+  problemText,
+  suggest,
+  unknownKeyProblem,
+} from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
 import { limitProblems } from "./limits";
 import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
@@ -256,6 +264,20 @@ export function parseConfig(raw: Readonly<Record<string, string>>, ctx: ParseCon
     problems.push(unknownKeyProblem("", key, KNOWN_KEYS));
   }
   problems.push(...envNumberProblems(input["ferry:app"], ctx.stackFile));
+
+  // ferry's own `stack` and `app` tags say whose a resource is, and the CI roles' tag conditions rely on them:
+  // a stack file may not set them through aws:defaultTags (IAM compares tag keys case-insensitively).
+  // (A malformed value is the schema's to report.)
+  const defaultTags = parseValue(raw["aws:defaultTags"] ?? "{}") as { tags?: unknown } | null;
+  const extraTags =
+    defaultTags && typeof defaultTags === "object" && defaultTags.tags && typeof defaultTags.tags === "object"
+      ? (defaultTags.tags as Record<string, unknown>)
+      : {};
+  for (const key of Object.keys(extraTags).filter((k) => ["stack", "app"].includes(k.toLowerCase())))
+    problems.push(
+      `aws:defaultTags.tags.${key}: got ${describeValue(extraTags[key])}, expected no "${key}" tag: ` +
+        `ferry sets "stack" and "app" on every resource itself (docs/security.md)`,
+    );
 
   const result = rootSchema.safeParse(input, { reportInput: true });
   if (!result.success)

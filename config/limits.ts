@@ -109,7 +109,15 @@ export function limitProblems(c: ParsedConfig, ctx: LimitContext): LimitProblem[
   // CI in user mode is an ECR-push user: the OIDC settings would be ignored.
   const ciIn = ctx.input["ferry:ci"] as Record<string, unknown> | undefined;
   if (c["ferry:ci"]?.mode === "user" && ciIn)
-    for (const k of ["deploy", "preview", "ownerId", "repositoryId", "oidcProviderArn"])
+    for (const k of [
+      "deploy",
+      "preview",
+      "drift",
+      "subjectClaims",
+      "ownerId",
+      "repositoryId",
+      "oidcProviderArn",
+    ])
       if (ciIn[k] !== undefined)
         add(
           ["ferry:ci", k],

@@ -606,7 +606,7 @@ export const STAR_ONLY_ACTIONS: readonly string[] = [
 /**
  * Changes allowed on `Resource: "*"` only under an `aws:RequestedRegion` condition, because AWS gives no ARN
  * to scope them to before the call: they create a resource (its id is random), tag one at creation (it carries
- * no stack tag yet), or have no resource-level permissions at all. These are what components/ciAccess.ts's
+ * no stack tag yet), or have no resource-level permissions at all. These are what components/ciAccess/'s
  * deploy role needs; anything else on "*" must be scoped by ARN or by the stack's tags.
  */
 export const REGION_SCOPED_ACTIONS: readonly string[] = [
@@ -619,27 +619,16 @@ export const REGION_SCOPED_ACTIONS: readonly string[] = [
   "ec2:CreateRouteTable",
   "elasticloadbalancing:CreateLoadBalancer",
   "elasticloadbalancing:CreateTargetGroup",
-  "elasticloadbalancing:CreateListener",
-  "elasticloadbalancing:CreateRule",
   "acm:RequestCertificate",
-  // Tagging at creation (the statements add a Null aws:ResourceTag/stack condition: untagged resources only).
+  // (A listener or rule is created on an existing load balancer or listener: those need its tags.)
+  // Tagging at creation (the statements add an ec2:CreateAction / elasticloadbalancing:CreateAction condition).
   "ec2:CreateTags",
   "elasticloadbalancing:AddTags",
   "acm:AddTagsToCertificate",
-  // No resource-level permissions.
+  // No resource-level permissions (ciAccess names the task family all the same).
   "ecs:RegisterTaskDefinition",
   "ecs:DeregisterTaskDefinition",
-  // Identified by random ids the stack cannot name in advance; ciAccess scopes them by region (README,
-  // "Security": tag conditions would narrow these further, once verified against AWS).
-  "acm:DeleteCertificate",
-  "acm:RemoveTagsFromCertificate",
-  "application-autoscaling:RegisterScalableTarget",
-  "application-autoscaling:DeregisterScalableTarget",
-  "application-autoscaling:PutScalingPolicy",
-  "application-autoscaling:DeleteScalingPolicy",
-  "application-autoscaling:TagResource",
-  "application-autoscaling:UntagResource",
-  "application-autoscaling:ListTagsForResource",
+  // Certificates and scalable targets (random ids) are changed only under this stack's tags: not listed here.
 ];
 
 /** Reads of data (not metadata): never on "*", whatever the condition. Wildcards are matched against these. */
@@ -702,13 +691,18 @@ function regionPinned(condition: unknown): boolean {
   );
 }
 
-/** Conditioned on the resource's tags (StringEquals aws:ResourceTag/<key> with concrete values). */
+/**
+ * Conditioned on this stack's tags (StringEquals with concrete values): aws:ResourceTag/<key> for an existing
+ * resource, or aws:RequestTag/<key> for one the call creates with those tags (a security group rule).
+ */
 function tagScoped(condition: unknown): boolean {
   const block = get(condition, "StringEquals");
   if (block === null || typeof block !== "object") return false;
   return Object.entries(block).some(
     ([k, v]) =>
-      /^aws:ResourceTag\//i.test(k) && strings(v).length > 0 && strings(v).every((x) => !/[*?]/.test(x)),
+      /^aws:(ResourceTag|RequestTag)\//i.test(k) &&
+      strings(v).length > 0 &&
+      strings(v).every((x) => !/[*?]/.test(x)),
   );
 }
 

@@ -1,21 +1,27 @@
-// CI access (C2): `ferry:ci` validation, the trust policies (only this repository, audience pinned, both
-// shapes of GitHub's `sub`), permissions that cannot reach another stack's resources where AWS lets us scope,
-// and the seeds' key-based user whose secret key is only a secret output.
+// CI access (C2): `ferry:ci` validation, the trust policies (only this repository, one context per role, audience
+// pinned, both shapes of GitHub's `sub`, optionally bound to the workflow file), the shape of the permissions
+// (no IAM writes, exact names, tag conditions), and the seeds' key-based user whose secret key is only a secret
+// output. What the permissions allow and deny is simulated in test/iam-simulation.test.ts.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, type FerryConfig } from "../config";
 import {
   CI_PATH,
+  deployNetworkPolicy,
   deployPolicy,
+  driftPolicy,
   ecrPushPolicy,
-  readPolicy,
+  IAM_WRITES,
+  previewPolicy,
   subjectPatterns,
   trustPolicy,
+  type CiIdentityArns,
   type CiScope,
   type PolicyDocument,
   type PolicyStatement,
 } from "../components/ciAccess";
+import { deployEnvironment } from "../config/ci";
 import { ciScope } from "../stacks/ci";
 import { ROOT, evaluateStack, json, stackConfig, stackFiles, type Evaluation } from "./support/harness";
 
@@ -56,6 +62,23 @@ function scope(over: Partial<CiScope> = {}): CiScope {
     tags: { app: "ragstream", stack: "demo" },
     topology: "ec2-demo",
     repositoryName: "ragstream-web",
+    alarmNames: ["ragstream-demo-idle-stop"],
+    topicNames: [],
+    logGroupNames: ["/aws/lambda/ragstream-demo-wake"],
+    functionNames: ["ragstream-demo-wake"],
+    eventRuleNames: [],
+    serviceNames: [],
+    taskFamilies: [],
+    parameterPaths: ["/ragstream-demo/", "/ferry/ragstream-demo/"],
+    secretPaths: [],
+    lookedUpSecrets: [],
+    passRoles: [
+      { name: "ragstream-demo-instance", service: "ec2.amazonaws.com" },
+      { name: "ragstream-demo-wake", service: "lambda.amazonaws.com" },
+    ],
+    instanceProfileNames: ["ragstream-demo-instance"],
+    instance: { type: "t3.medium" },
+    ownVpc: false,
     secretKmsKeyArns: [],
     ...over,
   };
@@ -68,30 +91,81 @@ const fargateScope = (over: Partial<CiScope> = {}) =>
     tags: { app: "vibejudge", stack: "prod" },
     topology: "fargate-ha",
     repositoryName: "vibejudge-dashboard",
+    alarmNames: ["vibejudge-prod-latency", "vibejudge-prod-cpu-high"],
+    topicNames: ["vibejudge-prod-alarms"],
+    logGroupNames: ["/ecs/vibejudge-dashboard"],
+    functionNames: [],
+    eventRuleNames: [],
     clusterName: "vibejudge-cluster",
-    logGroupName: "/ecs/vibejudge-dashboard",
+    serviceNames: ["vibejudge-prod"],
+    taskFamilies: ["vibejudge-prod"],
+    parameterPaths: [],
+    secretPaths: ["vibejudge-prod/"],
+    passRoles: [
+      { name: "vibejudge-prod-exec", service: "ecs-tasks.amazonaws.com" },
+      { name: "vibejudge-prod-task", service: "ecs-tasks.amazonaws.com" },
+    ],
+    instanceProfileNames: [],
+    instance: undefined,
+    ownVpc: true,
     ...over,
   });
 const PROVIDER = "arn:aws:iam::108782059508:oidc-provider/token.actions.githubusercontent.com";
-const PROTECTED = ["arn:aws:iam::108782059508:role/ferry-ci/ragstream-demo-ci-deploy", PROVIDER];
+const CI: CiIdentityArns = {
+  roles: ["arn:aws:iam::108782059508:role/ferry-ci/ragstream-demo-ci-deploy"],
+  policies: ["arn:aws:iam::108782059508:policy/ferry-ci/ragstream-demo-ci-read"],
+  oidcProvider: PROVIDER,
+};
 
 describe("ferry:ci config", () => {
-  it("defaults: OIDC; deploy from main and deploy-* tags; preview from pull requests and main", () => {
+  it("defaults: OIDC; the stack's environment (main and deploy-* tags as its rules); PR previews; drift on main", () => {
     const cfg = parse("demo", { repository: "rusbehabtahi/ragstream" });
     assert.deepEqual(cfg.ci, {
       mode: "oidc",
       repository: "rusbehabtahi/ragstream",
-      deploy: { branches: ["main"], tags: ["deploy-*"], environments: [] },
-      preview: { pullRequests: true, branches: ["main"] },
+      subjectClaims: "default",
+      deploy: { branches: ["main"], tags: ["deploy-*"] },
+      preview: { pullRequests: true },
+      drift: { branch: "main" },
     });
+    assert.equal(deployEnvironment(cfg.ci, "demo"), "demo");
+    assert.equal(deployEnvironment(cfg.ci, "acme/ferry/staging"), "staging");
   });
 
-  it("the committed stacks: demo deploys from main/tags, prod only from the prod environment", () => {
+  it("the committed stacks: demo deploys through its own environment, prod through prod from main only", () => {
     const demo = parse("demo", stackCi("demo")).ci!;
-    assert.deepEqual(demo.deploy, { branches: ["main"], tags: ["deploy-*"], environments: [] });
+    assert.deepEqual(demo.deploy, { branches: ["main"], tags: ["deploy-*"] });
+    assert.equal(deployEnvironment(demo, "demo"), "demo");
     const prod = parse("prod", stackCi("prod")).ci!;
-    assert.deepEqual(prod.deploy, { branches: [], tags: [], environments: ["prod"] });
-    assert.deepEqual(prod.preview, { pullRequests: true, branches: ["main"] });
+    assert.deepEqual(prod.deploy, { environment: "prod", branches: ["main"], tags: [] });
+    assert.deepEqual(prod.preview, { pullRequests: true });
+  });
+
+  it("aws:defaultTags may add tags but not override ferry's own stack/app tags (any case)", () => {
+    const withTags = (tags: Record<string, string>) =>
+      parseConfig(
+        { ...stackConfig("demo").config, "aws:defaultTags": JSON.stringify({ tags }) },
+        { project: "ferry", stack: "demo", projectRoot: ROOT, readSecret: (key) => pulumi.secret(key) },
+      );
+    assert.deepEqual(withTags({ team: "data" }).tags, {
+      app: "ragstream",
+      stack: "demo",
+      "managed-by": "ferry",
+      team: "data",
+    });
+    for (const key of ["stack", "app", "Stack", "APP"])
+      assert.throws(
+        () => withTags({ [key]: "prod" }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(
+            e.message,
+            new RegExp(`aws:defaultTags\\.tags\\.${key}: got "prod", expected no "${key}" tag: ferry sets`),
+          );
+          return true;
+        },
+        key,
+      );
   });
 
   const bad: { title: string; ci: unknown; message: string }[] = [
@@ -134,15 +208,31 @@ describe("ferry:ci config", () => {
     },
     {
       title: "an environment name with a space",
-      ci: { repository: "o/r", deploy: { environments: ["prod env"] } },
+      ci: { repository: "o/r", deploy: { environment: "prod env" } },
       message:
-        'ferry:ci.deploy.environments[0]: got "prod env", expected a GitHub environment name such as "prod" (letters, digits, . _ -)',
+        'ferry:ci.deploy.environment: got "prod env", expected a GitHub environment name such as "prod" (letters, digits, . _ -)',
     },
     {
-      title: "nobody may deploy",
-      ci: { repository: "o/r", deploy: { branches: [], tags: [] } },
+      title: "the old deploy.environments list",
+      ci: { repository: "o/r", deploy: { environments: ["prod"] } },
       message:
-        'ferry:ci.deploy: got {"branches":[],"tags":[]}, expected at least one branch, tag or environment that may deploy',
+        'ferry:ci.deploy.environments: got ["prod"], expected no "environments" list: one "environment" (a string; default the stack name) — branches and tags are now its deployment rules',
+    },
+    {
+      title: "the old preview.branches list",
+      ci: { repository: "o/r", preview: { branches: ["main"] } },
+      message:
+        'ferry:ci.preview.branches: got ["main"], expected no "preview.branches": the scheduled refresh has its own role now, set its branch with "drift.branch"',
+    },
+    {
+      title: "a drift branch pattern",
+      ci: { repository: "o/r", drift: { branch: "release/*" } },
+      message: 'ferry:ci.drift.branch: got "release/*", expected one branch name such as "main" (no pattern)',
+    },
+    {
+      title: "an unknown subject shape",
+      ci: { repository: "o/r", subjectClaims: "job" },
+      message: 'ferry:ci.subjectClaims: got "job", expected "default" or "workflow"',
     },
     {
       title: "ownerId without repositoryId",
@@ -174,7 +264,7 @@ describe("ferry:ci config", () => {
       title: "a misspelt key",
       ci: { repository: "o/r", envirnoments: ["prod"] },
       message:
-        'ferry:ci: unknown key "envirnoments", expected one of: mode, repository, ownerId, repositoryId, deploy, preview, oidcProviderArn, stateBucket, secretsKmsKeyArn',
+        'ferry:ci: unknown key "envirnoments", expected one of: mode, repository, ownerId, repositoryId, subjectClaims, deploy, preview, drift, oidcProviderArn, stateBucket, secretsKmsKeyArn',
     },
     {
       title: "a misspelt key close to a known one",
@@ -200,31 +290,50 @@ function stackCi(stack: string): unknown {
 }
 
 describe("CI trust policy (pure)", () => {
-  it("accepts both shapes of the sub claim; exact ids when configured", () => {
-    const subjects = { branches: ["main"], tags: ["deploy-*"], environments: ["prod"], pullRequests: true };
-    assert.deepEqual(subjectPatterns({ repository: "octo/app", ownerId: 11, repositoryId: 22 }, subjects), [
-      "repo:octo/app:ref:refs/heads/main",
-      "repo:octo/app:ref:refs/tags/deploy-*",
+  it("one context per role, in both shapes of the sub claim; exact ids when configured", () => {
+    const repo = { repository: "octo/app", ownerId: 11, repositoryId: 22 };
+    assert.deepEqual(subjectPatterns(repo, { kind: "deploy", environment: "prod" }), [
       "repo:octo/app:environment:prod",
-      "repo:octo/app:pull_request",
-      "repo:octo@11/app@22:ref:refs/heads/main",
-      "repo:octo@11/app@22:ref:refs/tags/deploy-*",
       "repo:octo@11/app@22:environment:prod",
+    ]);
+    assert.deepEqual(subjectPatterns(repo, { kind: "preview" }), [
+      "repo:octo/app:pull_request",
       "repo:octo@11/app@22:pull_request",
     ]);
-    assert.deepEqual(subjectPatterns({ repository: "octo/app" }, { environments: ["prod"] }), [
-      "repo:octo/app:environment:prod",
-      "repo:octo@*/app@*:environment:prod",
+    assert.deepEqual(subjectPatterns({ repository: "octo/app" }, { kind: "drift", branch: "main" }), [
+      "repo:octo/app:ref:refs/heads/main",
+      "repo:octo@*/app@*:ref:refs/heads/main",
     ]);
+  });
+
+  it('"workflow" shape: the sub also names the workflow file each role belongs to', () => {
+    const repo = { repository: "octo/app", subjectClaims: "workflow" as const };
+    assert.deepEqual(subjectPatterns(repo, { kind: "deploy", environment: "prod" }), [
+      "repo:octo/app:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
+      "repo:octo@*/app@*:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
+    ]);
+    const [preview] = subjectPatterns(repo, { kind: "preview" });
+    assert.ok(
+      globMatches(
+        preview,
+        "repo:octo/app:pull_request:job_workflow_ref:octo/app/.github/workflows/preview.yml@refs/pull/7/merge",
+      ),
+    );
+    for (const other of [
+      "repo:octo/app:pull_request:job_workflow_ref:octo/app/.github/workflows/deploy.yml@refs/pull/7/merge",
+      "repo:octo/app:pull_request:job_workflow_ref:evil/app/.github/workflows/preview.yml@refs/heads/main",
+      "repo:octo/app:pull_request",
+    ])
+      assert.ok(!globMatches(preview, other), other);
   });
 
   it("refuses a repository that is not exactly owner/name", () => {
     for (const repository of ["*/app", "octo/*", "octo", "a/b/c", "octo@1/app"])
-      assert.throws(() => subjectPatterns({ repository }, { branches: ["main"] }), /owner\/name/);
+      assert.throws(() => subjectPatterns({ repository }, { kind: "preview" }), /owner\/name/);
   });
 
   it("federates the GitHub provider, pins aud to sts.amazonaws.com, and matches sub with StringLike", () => {
-    const doc = trustPolicy(PROVIDER, ["repo:octo/app:ref:refs/heads/main"]);
+    const doc = trustPolicy(PROVIDER, ["repo:octo/app:environment:prod"]);
     assert.deepEqual(doc.Statement, [
       {
         Sid: "GitHubActionsOidc",
@@ -233,15 +342,15 @@ describe("CI trust policy (pure)", () => {
         Action: "sts:AssumeRoleWithWebIdentity",
         Condition: {
           StringEquals: { [AUD]: "sts.amazonaws.com" },
-          StringLike: { [SUB]: ["repo:octo/app:ref:refs/heads/main"] },
+          StringLike: { [SUB]: ["repo:octo/app:environment:prod"] },
         },
       },
     ]);
     assert.throws(() => trustPolicy(PROVIDER, []), /at least one allowed sub/);
   });
 
-  it("the id wildcard cannot match another repository or owner (GitHub names have no @, / or :)", () => {
-    const [, immutable] = subjectPatterns({ repository: "octo/app" }, { branches: ["main"] });
+  it("the id wildcard cannot match another repository, owner or context (GitHub names have no @, / or :)", () => {
+    const [, immutable] = subjectPatterns({ repository: "octo/app" }, { kind: "drift", branch: "main" });
     assert.ok(globMatches(immutable, "repo:octo@11/app@22:ref:refs/heads/main"));
     for (const other of [
       "repo:octo@11/app2@22:ref:refs/heads/main",
@@ -249,200 +358,252 @@ describe("CI trust policy (pure)", () => {
       "repo:octo-x@11/app@22:ref:refs/heads/main",
       "repo:octo@11/other@22:ref:refs/heads/feature/app@1", // a branch cannot supply ":ref:refs/heads/main"
       "repo:octo/app:ref:refs/heads/main-evil",
+      "repo:octo@11/app@22:ref:refs/tags/deploy-x",
+      "repo:octo@11/app@22:pull_request",
     ])
       assert.ok(!globMatches(immutable, other), other);
   });
 });
 
 describe("CI permissions (pure)", () => {
-  const prodScope = fargateScope({ dataBucket: { namePrefix: "vibejudge-prod-data-" } });
-  const demo = deployPolicy(scope(), PROTECTED);
-  const prod = deployPolicy(prodScope, PROTECTED);
-  const demoRead = readPolicy(scope());
-  const prodRead = readPolicy(prodScope);
+  const demo = scope({
+    dns: {
+      zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+      records: [{ name: "demo.example.com", types: ["A"] }],
+    },
+    rolloutDocumentName: "ferry-ragstream-demo-rollout",
+  });
+  const prod = fargateScope({
+    dataBucket: { namePrefix: "vibejudge-prod-data-" },
+    dns: {
+      zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+      records: [{ name: "app.example.com", types: ["A"] }],
+      certificateFor: "app.example.com",
+    },
+  });
+  const documents = (s: CiScope): [string, PolicyDocument][] => [
+    ["deploy", deployPolicy(s)],
+    ["network", deployNetworkPolicy(s)],
+    ["preview", previewPolicy(s)],
+    ["drift", driftPolicy(s, CI)],
+  ];
   const allows = (d: PolicyDocument) => d.Statement.filter((s) => s.Effect === "Allow");
 
   it("unique Sids; within IAM's size limits (inline 10,240, managed 6,144 characters) with every option on", () => {
-    const full = fargateScope({
-      dataBucket: { namePrefix: "vibejudge-prod-data-" },
-      hostedZoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+    const extras: Partial<CiScope> = {
       secretKmsKeyArns: ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"],
       state: { bucket: "ferry-state-123456789012", project: "ferry", stack: "prod" },
       secretsKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000001",
-    });
-    const checks: [PolicyDocument, number][] = [
-      [deployPolicy(full, PROTECTED), 10240],
-      [deployPolicy({ ...full, topology: "ec2-demo" }, PROTECTED), 10240],
-      [readPolicy(full), 6144],
+      lookedUpSecrets: ["prod/db", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"],
+    };
+    const everyOption = [
+      { ...prod, ...extras, alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`) },
+      { ...demo, ...extras },
     ];
-    for (const [doc, limit] of checks) {
-      const sids = doc.Statement.map((s) => s.Sid);
-      assert.equal(new Set(sids).size, sids.length);
-      assert.ok(JSON.stringify(doc).length < limit, `${JSON.stringify(doc).length} of ${limit} characters`);
-    }
-  });
-
-  it("a change on Resource '*' is always limited to the stack's region (IAM and ECR login excepted)", () => {
-    for (const [doc, region] of [
-      [demo, "eu-central-1"],
-      [demoRead, "eu-central-1"],
-      [prod, "us-east-1"],
-      [prodRead, "us-east-1"],
-    ] as const)
-      for (const s of allows(doc).filter((x) => resourcesOf(x).includes("*"))) {
-        const writes = actionsOf(s).filter((a) => !READ_VERB.test(a) && a !== "sts:GetCallerIdentity");
-        if (writes.length === 0 || s.Sid === "EcrLogin") continue;
-        assert.equal(
-          (s.Condition?.StringEquals as Record<string, string> | undefined)?.["aws:RequestedRegion"],
-          region,
-          `${s.Sid}: ${writes.join(", ")}`,
+    for (const s of everyOption)
+      for (const [kind, doc] of documents(s)) {
+        const sids = doc.Statement.map((x) => x.Sid);
+        assert.equal(new Set(sids).size, sids.length, kind);
+        const limit = kind === "deploy" ? 10240 : 6144;
+        assert.ok(
+          JSON.stringify(doc).length < limit,
+          `${s.topology} ${kind}: ${JSON.stringify(doc).length} of ${limit}`,
         );
       }
   });
 
-  it("names exact or stack-prefixed ARNs in this stack's region and account for everything else", () => {
-    for (const s of [...allows(demo), ...allows(demoRead)]) {
-      for (const r of resourcesOf(s).filter((x) => x !== "*")) {
-        const ok =
-          r === "arn:aws:ecr:eu-central-1:108782059508:repository/ragstream-web" ||
-          r.startsWith("arn:aws:iam::108782059508:role/ragstream-demo") ||
-          r.startsWith("arn:aws:iam::108782059508:instance-profile/ragstream-demo") ||
-          r === "arn:aws:iam::108782059508:role/aws-service-role/*" ||
-          r.startsWith("arn:aws:ssm:eu-central-1:108782059508:parameter/ragstream-demo/") ||
-          r.startsWith("arn:aws:ssm:eu-central-1:108782059508:parameter/ferry/ragstream-demo/") ||
-          r.startsWith("arn:aws:secretsmanager:eu-central-1:108782059508:secret:ragstream-demo/") ||
-          r.startsWith("arn:aws:cloudwatch:eu-central-1:108782059508:alarm:ragstream-demo-") ||
-          r === "arn:aws:ssm:eu-central-1::document/AWS-RunShellScript" ||
-          r === "arn:aws:ec2:eu-central-1:108782059508:instance/*";
-        assert.ok(ok, `${s.Sid}: ${r}`);
-      }
+  it("the deploy role: an explicit Deny of every IAM write and of role chaining, whatever else is attached", () => {
+    for (const s of [demo, prod]) {
+      const deny = deployPolicy(s).Statement.find((x) => x.Sid === "NoIamChanges")!;
+      assert.equal(deny.Effect, "Deny");
+      assert.deepEqual(resourcesOf(deny), ["*"]);
+      assert.deepEqual(actionsOf(deny), [...IAM_WRITES]);
+      for (const a of [
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:AddRoleToInstanceProfile",
+        "iam:CreateServiceLinkedRole",
+        "sts:AssumeRole",
+      ])
+        assert.ok(
+          actionsOf(deny).some((p) => globMatches(p, a)),
+          a,
+        );
+      // The only IAM action any CI document allows besides reads is PassRole, on exact role ARNs.
+      for (const [kind, doc] of documents(s))
+        for (const st of allows(doc))
+          for (const a of actionsOf(st).filter((x) => x.startsWith("iam:") && !READ_VERB.test(x))) {
+            assert.equal(a, "iam:PassRole", `${kind} ${st.Sid}`);
+            assert.ok(
+              resourcesOf(st).every((r) => !r.includes("*")),
+              `${kind} ${st.Sid}`,
+            );
+          }
     }
   });
 
-  it("EC2 and load balancer changes need this stack's app and stack tags; re-tagging another stack's is impossible", () => {
-    for (const [doc, tags] of [
+  it("PassRole: exactly the stack's roles, each only to its service", () => {
+    const pass = deployPolicy(demo).Statement.filter((x) => actionsOf(x).includes("iam:PassRole"));
+    assert.deepEqual(
+      pass.map((x) => [resourcesOf(x), x.Condition]),
+      [
+        [
+          ["arn:aws:iam::108782059508:role/ragstream-demo-instance"],
+          { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+        ],
+        [
+          ["arn:aws:iam::108782059508:role/ragstream-demo-wake"],
+          { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } },
+        ],
+      ],
+    );
+  });
+
+  it("a change on Resource '*' is always limited to the stack's region (ECR login and identity excepted)", () => {
+    for (const [s, region] of [
+      [demo, "eu-central-1"],
+      [prod, "us-east-1"],
+    ] as const)
+      for (const [kind, doc] of documents(s))
+        for (const st of allows(doc).filter((x) => resourcesOf(x).includes("*"))) {
+          const global = actionsOf(st).every((a) => /^(route53|sts|ecr:GetAuthorizationToken)/.test(a));
+          if (global) continue;
+          assert.equal(
+            (st.Condition?.StringEquals as Record<string, string> | undefined)?.["aws:RequestedRegion"],
+            region,
+            `${kind} ${st.Sid}`,
+          );
+        }
+  });
+
+  it("named resources by exact name or a delimited path: nothing reaches stack demo2 or demo-eu", () => {
+    const others = ["ragstream-demo2", "ragstream-demo-eu"];
+    const theirs = others.flatMap((o) => [
+      `arn:aws:cloudwatch:eu-central-1:108782059508:alarm:${o}-idle-stop`,
+      `arn:aws:ssm:eu-central-1:108782059508:parameter/${o}/SECRET`,
+      `arn:aws:ssm:eu-central-1:108782059508:parameter/ferry/${o}/image`,
+      `arn:aws:lambda:eu-central-1:108782059508:function:${o}-wake`,
+      `arn:aws:logs:eu-central-1:108782059508:log-group:/aws/lambda/${o}-wake`,
+      `arn:aws:iam::108782059508:role/${o}-instance`,
+      `arn:aws:iam::108782059508:instance-profile/${o}-instance`,
+    ]);
+    for (const [kind, doc] of documents(demo))
+      for (const st of allows(doc))
+        for (const r of resourcesOf(st).filter((x) => x !== "*"))
+          for (const arn of theirs) assert.ok(!globMatches(r, arn), `${kind} ${st.Sid}: ${r} reaches ${arn}`);
+  });
+
+  it("tags: created only with this stack's tags, changed only with them, never re-tagged to another stack", () => {
+    for (const [s, tags] of [
       [demo, { app: "ragstream", stack: "demo" }],
       [prod, { app: "vibejudge", stack: "prod" }],
     ] as const) {
-      const tagged = allows(doc).filter((s) =>
-        actionsOf(s).some((a) =>
-          /^ec2:(Terminate|Stop|Start|Delete|Modify|Revoke|Authorize)|^elasticloadbalancing:(Delete|Modify)/.test(
-            a,
-          ),
-        ),
+      const net = deployNetworkPolicy(s);
+      for (const st of allows(net)) {
+        const eq = (st.Condition?.StringEquals ?? {}) as Record<string, unknown>;
+        const tagActions = actionsOf(st).filter((a) => /:(CreateTags|AddTags)$/.test(a));
+        if (tagActions.length) {
+          // Either inside a create call with this stack's tags, or on an own resource without the ferry keys.
+          const onCreate = eq["ec2:CreateAction"] ?? eq["elasticloadbalancing:CreateAction"];
+          if (onCreate) {
+            assert.equal(eq["aws:RequestTag/stack"], tags.stack, st.Sid);
+            assert.equal(eq["aws:RequestTag/app"], tags.app, st.Sid);
+          } else {
+            assert.equal(eq["aws:ResourceTag/stack"], tags.stack, st.Sid);
+            assert.deepEqual(
+              st.Condition?.["ForAllValues:StringNotEquals"],
+              { "aws:TagKeys": ["stack", "app"] },
+              st.Sid,
+            );
+          }
+        }
+      }
+      const own = allows(net).find((x) => /OwnResources$/.test(x.Sid))!;
+      assert.equal(
+        (own.Condition?.StringEquals as Record<string, string>)["aws:ResourceTag/stack"],
+        tags.stack,
       );
-      assert.ok(tagged.length > 0);
-      for (const s of tagged) {
-        const eq = (s.Condition?.StringEquals ?? {}) as Record<string, string>;
-        assert.equal(eq["aws:ResourceTag/app"], tags.app, s.Sid);
-        assert.equal(eq["aws:ResourceTag/stack"], tags.stack, s.Sid);
-      }
-      // CreateTags only on the stack's own resources or on ones with no stack tag yet.
-      for (const s of allows(doc).filter((x) => actionsOf(x).some((a) => /:(CreateTags|AddTags)$/.test(a)))) {
-        const own = (s.Condition?.StringEquals as Record<string, string> | undefined)?.[
-          "aws:ResourceTag/stack"
-        ];
-        const untagged = (s.Condition?.Null as Record<string, string> | undefined)?.["aws:ResourceTag/stack"];
-        assert.ok(own === tags.stack || untagged === "true", s.Sid);
-      }
     }
   });
 
-  it("IAM: only the stack's own roles, only one attachable managed policy, PassRole only to EC2/ECS", () => {
-    const byId = Object.fromEntries(prod.Statement.map((s) => [s.Sid, s]));
-    assert.deepEqual(resourcesOf(byId.IamRoles), [
-      "arn:aws:iam::123456789012:role/vibejudge-prod*",
-      "arn:aws:iam::123456789012:instance-profile/vibejudge-prod*",
+  it("the demo's rollout: only its own document, AWS-RunShellScript and every other document denied", () => {
+    const byId = Object.fromEntries(deployPolicy(demo).Statement.map((x) => [x.Sid, x]));
+    const doc = "arn:aws:ssm:eu-central-1:108782059508:document/ferry-ragstream-demo-rollout";
+    assert.deepEqual(resourcesOf(byId.RolloutDocument), [doc]);
+    assert.equal(byId.NoShellDocuments.Effect, "Deny");
+    assert.deepEqual(byId.NoShellDocuments.NotResource, [
+      doc,
+      "arn:aws:ec2:eu-central-1:108782059508:instance/*",
     ]);
-    assert.deepEqual(byId.IamManagedPolicies.Condition, {
-      ArnEquals: { "iam:PolicyARN": ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] },
-    });
-    assert.deepEqual(byId.IamPassRole.Condition, {
-      StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"] },
-    });
-    // No statement allows any action on every IAM resource.
-    for (const s of allows(prod))
-      if (actionsOf(s).some((a) => a.startsWith("iam:") && !READ_VERB.test(a)))
-        assert.ok(!resourcesOf(s).includes("*"), s.Sid);
-  });
-
-  it("the CI roles cannot change themselves: /ferry-ci/ is outside role/<prefix>*, and an explicit Deny", () => {
-    const own = `arn:aws:iam::108782059508:role${CI_PATH}ragstream-demo-ci-deploy`;
-    for (const s of allows(demo))
-      for (const r of resourcesOf(s)) if (r !== "*") assert.ok(!globMatches(r, own), `${s.Sid}: ${r}`);
-    const deny = demo.Statement.find((s) => s.Effect === "Deny")!;
-    assert.deepEqual(resourcesOf(deny), PROTECTED);
-    for (const a of [
-      "iam:PutRolePolicy",
-      "iam:AttachRolePolicy",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:PassRole",
-    ])
-      assert.ok(
-        actionsOf(deny).some((p) => globMatches(p, a)),
-        a,
-      );
-  });
-
-  it("fargate: ECS on the configured cluster, its services and task family; logs on the service's log group", () => {
-    const byId = Object.fromEntries(prod.Statement.map((s) => [s.Sid, s]));
-    assert.deepEqual(resourcesOf(byId.EcsCluster), [
-      "arn:aws:ecs:us-east-1:123456789012:cluster/vibejudge-cluster",
-      "arn:aws:ecs:us-east-1:123456789012:service/vibejudge-cluster/*",
-      "arn:aws:ecs:us-east-1:123456789012:task-definition/vibejudge-prod*:*",
-    ]);
-    assert.deepEqual(byId.EcsService.Condition, {
-      ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/vibejudge-cluster" },
-    });
-    assert.deepEqual(resourcesOf(byId.Logs), [
-      "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/vibejudge-dashboard",
-      "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/vibejudge-dashboard:*",
-    ]);
-    assert.deepEqual(resourcesOf(byId.DataBucket), ["arn:aws:s3:::vibejudge-prod-data-*"]);
-    assert.equal(byId.RolloutDocument, undefined, "no Run Command for Fargate");
+    assert.equal(byId.NoRunShellScript.Effect, "Deny");
+    // Without a document the rollout is not allowed at all (and still denied for every other document).
+    const none = deployPolicy({ ...demo, rolloutDocumentName: undefined });
+    assert.ok(!none.Statement.some((x) => x.Effect === "Allow" && actionsOf(x).includes("ssm:SendCommand")));
     assert.equal(
-      demo.Statement.find((s) => s.Sid === "EcsCluster"),
+      deployPolicy(prod).Statement.find((x) => x.Sid === "RolloutDocument"),
       undefined,
-      "no ECS for the demo",
     );
   });
 
-  it("read policy (the preview role's only one): reads, plus the stack's lock in a self-managed backend", () => {
-    const doc = readPolicy(
-      scope({
-        state: { bucket: "ferry-state", project: "ferry", stack: "demo" },
-        secretsKmsKeyArn: "arn:aws:kms:eu-central-1:108782059508:key/00000000-0000-4000-8000-000000000000",
-      }),
-    );
-    for (const s of allows(doc))
-      for (const a of actionsOf(s)) {
-        if (
-          READ_VERB.test(a) ||
-          ["sts:GetCallerIdentity", "ecr:GetAuthorizationToken", "kms:Decrypt"].includes(a)
-        )
-          continue;
-        if (a === "s3:GetObject") continue;
-        assert.equal(s.Sid, "StateLock", a);
-        assert.deepEqual(resourcesOf(s), ["arn:aws:s3:::ferry-state/.pulumi/locks/ferry/demo/*"]);
-      }
+  it("Route 53: only the stack's record names and types (and ACM's validation CNAME for Fargate)", () => {
+    const byId = Object.fromEntries(deployPolicy(prod).Statement.map((x) => [x.Sid, x]));
+    assert.deepEqual(byId.DnsRecords.Condition, {
+      "ForAllValues:StringEquals": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com"],
+        "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+        "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT", "DELETE"],
+      },
+    });
+    const [validation] = (
+      byId.DnsValidationRecord.Condition!["ForAllValues:StringLike"] as Record<string, string[]>
+    )["route53:ChangeResourceRecordSetsNormalizedRecordNames"];
+    assert.ok(globMatches(validation, `_${"0".repeat(32)}.app.example.com`));
+    assert.ok(!globMatches(validation, "_acme-challenge.app.example.com"));
+  });
+
+  it("the preview role: the program's lookups only — no values, user data, task definitions or policies", () => {
+    const forbidden =
+      /^(ssm:GetParameter|secretsmanager:GetSecretValue|ec2:DescribeInstanceAttribute|ecs:DescribeTaskDefinition|iam:|kms:Encrypt|lambda:Get)/;
+    for (const s of [demo, prod]) {
+      const doc = previewPolicy({
+        ...s,
+        state: { bucket: "ferry-state", project: "ferry", stack: s.tags.stack },
+      });
+      for (const st of allows(doc))
+        for (const a of actionsOf(st)) {
+          assert.ok(!forbidden.test(a) && !a.includes("*"), `${st.Sid}: ${a}`);
+          // Its only write: the stack's lock in a self-managed backend.
+          if (/^s3:(Put|Delete)/.test(a)) assert.equal(st.Sid, "StateLock", a);
+        }
+      // ...which the drift role (scheduled, default branch) has, scoped where AWS lets us.
+      const drift = driftPolicy(s, CI);
+      assert.ok(allows(drift).some((x) => actionsOf(x).includes("ecs:DescribeTaskDefinition")));
+      const attrs = allows(drift).find((x) => actionsOf(x).includes("ec2:DescribeInstanceAttribute"))!;
+      assert.equal(
+        (attrs.Condition!.StringEquals as Record<string, string>)["aws:ResourceTag/stack"],
+        s.tags.stack,
+      );
+    }
   });
 
   it("state backend: only this stack's objects; the deploy role writes state, history and backups", () => {
-    const doc = deployPolicy(
-      scope({ state: { bucket: "ferry-state", project: "ferry", stack: "demo" } }),
-      PROTECTED,
-    );
+    const doc = deployPolicy(scope({ state: { bucket: "ferry-state", project: "ferry", stack: "demo" } }));
     const write = doc.Statement.find((s) => s.Sid === "StateWrite")!;
     assert.deepEqual(resourcesOf(write), [
       "arn:aws:s3:::ferry-state/.pulumi/stacks/ferry/demo.json*",
       "arn:aws:s3:::ferry-state/.pulumi/history/ferry/demo/*",
       "arn:aws:s3:::ferry-state/.pulumi/backups/ferry/demo/*",
     ]);
-    assert.ok(
-      !resourcesOf(write).some((r) =>
-        globMatches(r, "arn:aws:s3:::ferry-state/.pulumi/stacks/ferry/prod.json"),
-      ),
-    );
+    for (const other of ["prod.json", "demo2.json", "demo-eu.json"])
+      assert.ok(
+        !resourcesOf(write).some((r) =>
+          globMatches(r, `arn:aws:s3:::ferry-state/.pulumi/stacks/ferry/${other}`),
+        ),
+        other,
+      );
   });
 
   it("user mode: push to exactly one repository; GetAuthorizationToken is the only '*'", () => {
@@ -519,6 +680,17 @@ describe("CI access in the evaluated stacks", () => {
     const trust = json<PolicyDocument>(role(e, kind).inputs.assumeRolePolicy, "trust");
     return [...(trust.Statement[0].Condition!.StringLike[SUB] as readonly string[])];
   };
+  /** Every document a CI role of stack `e` has. */
+  const ciDocuments = (e: Evaluation): PolicyDocument[] => [
+    ...e
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.name.includes("-ci-"))
+      .map((p) => json<PolicyDocument>(p.inputs.policy, p.name)),
+    ...e
+      .ofType("aws:iam/policy:Policy")
+      .filter((p) => p.inputs.path === CI_PATH)
+      .map((p) => json<PolicyDocument>(p.inputs.policy, p.name)),
+  ];
 
   it("stacks/index.ts creates CiAccess exactly for stacks with ferry:ci", () => {
     for (const stack of STACKS) {
@@ -527,13 +699,13 @@ describe("CI access in the evaluated stacks", () => {
     }
   });
 
-  it("demo: the GitHub OIDC provider (kept on destroy) and two roles under /ferry-ci/ trusted only by it", () => {
+  it("demo: the GitHub OIDC provider (kept on destroy) and three roles under /ferry-ci/, one context each", () => {
     const e = evaluations.demo;
     const provider = e.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
     assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
     assert.deepEqual(provider.inputs.clientIdLists, ["sts.amazonaws.com"]);
     assert.equal(provider.options.retainOnDelete, true);
-    for (const kind of ["deploy", "preview"]) {
+    for (const kind of ["deploy", "preview", "drift"]) {
       const r = role(e, kind);
       assert.equal(r.inputs.path, "/ferry-ci/");
       assert.equal(r.inputs.name, `ragstream-demo-ci-${kind}`);
@@ -543,74 +715,95 @@ describe("CI access in the evaluated stacks", () => {
       assert.equal(trust.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
       assert.deepEqual(trust.Statement[0].Condition!.StringEquals, { [AUD]: "sts.amazonaws.com" });
     }
+    // Deploy tags and branches are the environment's rules now, never trust.
     assert.deepEqual(trustSubs(e, "deploy"), [
-      "repo:rusbehabtahi/ragstream:ref:refs/heads/main",
-      "repo:rusbehabtahi/ragstream:ref:refs/tags/deploy-*",
-      "repo:rusbehabtahi@*/ragstream@*:ref:refs/heads/main",
-      "repo:rusbehabtahi@*/ragstream@*:ref:refs/tags/deploy-*",
+      "repo:rusbehabtahi/ragstream:environment:demo",
+      "repo:rusbehabtahi@*/ragstream@*:environment:demo",
     ]);
     assert.deepEqual(trustSubs(e, "preview"), [
-      "repo:rusbehabtahi/ragstream:ref:refs/heads/main",
       "repo:rusbehabtahi/ragstream:pull_request",
-      "repo:rusbehabtahi@*/ragstream@*:ref:refs/heads/main",
       "repo:rusbehabtahi@*/ragstream@*:pull_request",
+    ]);
+    assert.deepEqual(trustSubs(e, "drift"), [
+      "repo:rusbehabtahi/ragstream:ref:refs/heads/main",
+      "repo:rusbehabtahi@*/ragstream@*:ref:refs/heads/main",
     ]);
     assert.deepEqual(
       Object.keys(e.outputs)
         .filter((k) => k.startsWith("ci"))
         .sort(),
-      ["ciDeployRoleArn", "ciOidcProviderArn", "ciPreviewRoleArn"],
+      ["ciDeployRoleArn", "ciDriftRoleArn", "ciOidcProviderArn", "ciPreviewRoleArn"],
     );
   });
 
-  it("demo: the read policy is attached to both roles; only the deploy role has a policy of changes", () => {
+  it("the resources of earlier versions keep their URNs (type, logical name, parent) and replace-forcing inputs", () => {
     const e = evaluations.demo;
+    const component = e.one("ferry:ci:CiAccess");
+    assert.equal(component.name, "ragstream-demo-ci");
+    for (const [type, name] of [
+      ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "ragstream-demo-ci-github-oidc"],
+      ["aws:iam/role:Role", "ragstream-demo-ci-deploy"],
+      ["aws:iam/role:Role", "ragstream-demo-ci-preview"],
+      ["aws:iam/policy:Policy", "ragstream-demo-ci-read"],
+      ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ragstream-demo-ci-deploy-read"],
+      ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ragstream-demo-ci-preview-read"],
+      ["aws:iam/rolePolicy:RolePolicy", "ragstream-demo-ci-deploy-policy"],
+    ]) {
+      const r = e.resources.find((x) => x.type === type && x.name === name);
+      assert.ok(r, `${type} ${name}`);
+      assert.equal(r.parent, component.urn, name);
+    }
+    // A managed policy's name, path and description force a replacement (under the same name: it would fail).
     const read = e.one("aws:iam/policy:Policy", "-ci-read");
-    assert.equal(read.inputs.path, "/ferry-ci/");
-    const attached = e
-      .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-      .filter((a) => a.inputs.policyArn === read.state.arn)
-      .map((a) => a.inputs.role)
-      .sort();
-    assert.deepEqual(attached, [role(e, "deploy").state.name, role(e, "preview").state.name].sort());
+    assert.equal(read.inputs.name, "ragstream-demo-ci-read");
+    assert.equal(
+      read.inputs.description,
+      "ferry ragstream-demo: what CI may read for preview, refresh and deploy",
+    );
+  });
+
+  it("demo: which policy each role has (the preview role only the preview reads)", () => {
+    const e = evaluations.demo;
+    const attachedTo = (policyName: string) => {
+      const p = e.one("aws:iam/policy:Policy", policyName);
+      assert.equal(p.inputs.path, "/ferry-ci/");
+      return e
+        .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .filter((a) => a.inputs.policyArn === p.state.arn)
+        .map((a) => a.inputs.role)
+        .sort();
+    };
+    const name = (kind: string) => role(e, kind).state.name;
+    assert.deepEqual(attachedTo("-ci-read"), [name("deploy"), name("drift"), name("preview")].sort());
+    assert.deepEqual(attachedTo("-ci-refresh-read"), [name("deploy"), name("drift")].sort());
+    assert.deepEqual(attachedTo("-ci-deploy-network"), [name("deploy")]);
     const inline = e.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.includes("-ci-"));
     assert.deepEqual(
       inline.map((p) => p.inputs.role),
-      [role(e, "deploy").state.name],
+      [name("deploy")],
     );
-    const deny = json<PolicyDocument>(inline[0].inputs.policy, "deploy").Statement.find(
-      (s) => s.Effect === "Deny",
-    )!;
-    assert.deepEqual(resourcesOf(deny), [
-      role(e, "deploy").state.arn,
-      role(e, "preview").state.arn,
-      read.state.arn,
-      e.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider").state.arn,
-    ]);
   });
 
-  it("prod: only jobs in the prod environment may deploy; pull requests never reach the deploy role", () => {
+  it("prod: only jobs in the prod environment may deploy; pull requests never reach the deploy or drift role", () => {
     const e = evaluations.prod;
     assert.deepEqual(trustSubs(e, "deploy"), [
       "repo:vibejudge/dashboard:environment:prod",
       "repo:vibejudge@*/dashboard@*:environment:prod",
     ]);
     for (const stack of ["demo", "prod"])
-      assert.ok(
-        !trustSubs(evaluations[stack], "deploy").some((s: string) => s.endsWith(":pull_request")),
-        stack,
-      );
+      for (const kind of ["deploy", "drift"])
+        assert.ok(
+          !trustSubs(evaluations[stack], kind).some((s: string) => s.endsWith(":pull_request")),
+          stack,
+        );
   });
 
   it("no trust policy anywhere allows another repository, owner or a wildcard repo:*", () => {
     for (const stack of STACKS.filter((s) => evaluations[s].ofType("ferry:ci:CiAccess").length)) {
       const repo = String((stackCi(stack) as { repository: string }).repository);
       const [owner, name] = repo.split("/");
-      for (const r of evaluations[stack].ofType("aws:iam/role:Role").filter((x) => x.inputs.path === CI_PATH))
-        for (const sub of trustSubs(
-          evaluations[stack],
-          r.inputs.name.endsWith("deploy") ? "deploy" : "preview",
-        )) {
+      for (const kind of ["deploy", "preview", "drift"])
+        for (const sub of trustSubs(evaluations[stack], kind)) {
           assert.ok(!sub.startsWith("repo:*"), sub);
           assert.ok(sub.startsWith(`repo:${owner}/${name}:`) || sub.startsWith(`repo:${owner}@`), sub);
           assert.ok(sub.startsWith(`repo:${owner}/${name}:`) || sub.includes(`/${name}@`), sub);
@@ -618,34 +811,27 @@ describe("CI access in the evaluated stacks", () => {
     }
   });
 
-  it("each stack's deploy role can reach none of another stack's named resources", () => {
+  it("each stack's CI roles reach none of another stack's named resources, and all of their own", () => {
     const ci = STACKS.filter((s) => evaluations[s].ofType("ferry:ci:CiAccess").length);
     assert.ok(ci.length >= 2);
     for (const a of ci) {
-      const deploy = json<PolicyDocument>(
-        evaluations[a].one("aws:iam/rolePolicy:RolePolicy", "-ci-deploy-policy").inputs.policy,
-        "policy",
-      );
-      const read = json<PolicyDocument>(
-        evaluations[a].one("aws:iam/policy:Policy", "-ci-read").inputs.policy,
-        "read",
-      );
-      const patterns = [...deploy.Statement, ...read.Statement]
+      const patterns = ciDocuments(evaluations[a])
+        .flatMap((d) => d.Statement)
         .filter((s) => s.Effect === "Allow")
         .flatMap((s) => resourcesOf(s).map((r) => ({ sid: s.Sid, r })))
-        .filter(({ r }) => r !== "*" && !r.includes(":role/aws-service-role/"));
+        .filter(({ r }) => r !== "*");
       for (const b of STACKS.filter((x) => x !== a)) {
         const theirs = concreteArns(evaluations[b]);
         assert.ok(theirs.length > 0, `${b}: ${theirs.length} ARNs`);
         for (const { sid, r } of patterns)
           for (const arn of theirs) assert.ok(!globMatches(r, arn), `${a} ${sid} ${r} reaches ${b}'s ${arn}`);
       }
-      // ...while it does reach its own (the patterns are not simply wrong).
-      const mine = concreteArns(evaluations[a]).filter((x) => !x.includes(CI_PATH));
-      for (const arn of mine.filter((x) => !x.includes(":ecs:") || x.includes(":cluster/")))
+      // ...while they do reach their own (the patterns are not simply wrong).
+      const mine = concreteArns(evaluations[a]).filter((x) => !x.includes(CI_PATH) && !x.includes(":iam::"));
+      for (const arn of mine)
         assert.ok(
           patterns.some(({ r }) => globMatches(r, arn)),
-          `${a}: nothing in the deploy policy names its own ${arn}`,
+          `${a}: nothing in the CI policies names its own ${arn}`,
         );
     }
   });
@@ -671,7 +857,7 @@ describe("CI access in the evaluated stacks", () => {
           repository: "vibejudge/dashboard",
           ownerId: 4242,
           repositoryId: 777,
-          deploy: { branches: [], tags: [], environments: ["prod"] },
+          deploy: { environment: "prod" },
         },
       },
     });
@@ -681,15 +867,42 @@ describe("CI access in the evaluated stacks", () => {
     ]);
   });
 
-  it("without preview subjects there is no preview role", async () => {
+  it("without pull-request previews there is no preview role", async () => {
     const e = await evaluateStack("demo", {
-      config: { "ferry:ci": { repository: "o/r", preview: { pullRequests: false, branches: [] } } },
+      config: { "ferry:ci": { repository: "o/r", preview: { pullRequests: false } } },
     });
-    assert.equal(e.ofType("aws:iam/role:Role").filter((r) => r.inputs.path === CI_PATH).length, 1);
+    assert.deepEqual(
+      e
+        .ofType("aws:iam/role:Role")
+        .filter((r) => r.inputs.path === CI_PATH)
+        .map((r) => r.inputs.name),
+      ["ragstream-demo-ci-deploy", "ragstream-demo-ci-drift"],
+    );
     assert.equal(e.outputs.ciPreviewRoleArn, undefined);
   });
 
-  describe("user mode (seed 001 §5)", () => {
+  it('"workflow" subject claims, a named environment and another drift branch reach the trust policies', async () => {
+    const e = await evaluateStack("demo", {
+      config: {
+        "ferry:ci": {
+          repository: "o/r",
+          subjectClaims: "workflow",
+          deploy: { environment: "demo-eu" },
+          drift: { branch: "trunk" },
+        },
+      },
+    });
+    assert.deepEqual(trustSubs(e, "deploy"), [
+      "repo:o/r:environment:demo-eu:job_workflow_ref:o/r/.github/workflows/deploy.yml@*",
+      "repo:o@*/r@*:environment:demo-eu:job_workflow_ref:o/r/.github/workflows/deploy.yml@*",
+    ]);
+    assert.deepEqual(trustSubs(e, "drift"), [
+      "repo:o/r:ref:refs/heads/trunk:job_workflow_ref:o/r/.github/workflows/drift.yml@*",
+      "repo:o@*/r@*:ref:refs/heads/trunk:job_workflow_ref:o/r/.github/workflows/drift.yml@*",
+    ]);
+  });
+
+  describe("user mode (an ECR-push user with an access key)", () => {
     let e: Evaluation;
     let exported: Record<string, pulumi.Output<unknown>>;
     before(async () => {
@@ -730,7 +943,11 @@ describe("stacks/ci.ts scope", () => {
     const cfg = parse("prod", stackCi("prod"));
     const s = ciScope(cfg, "vibejudge-prod");
     assert.equal(s.clusterName, "vibejudge-cluster");
-    assert.equal(s.logGroupName, "/ecs/vibejudge-dashboard");
+    assert.deepEqual(s.logGroupNames, ["/ecs/vibejudge-dashboard"]);
+    assert.deepEqual(
+      s.passRoles.map((r) => r.service),
+      ["ecs-tasks.amazonaws.com", "ecs-tasks.amazonaws.com"],
+    );
     assert.deepEqual(s.tags, { app: "vibejudge", stack: "prod" });
     const demo = ciScope(parse("demo", stackCi("demo")), "ragstream-demo");
     assert.equal(demo.clusterName, undefined);

@@ -457,10 +457,10 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       title: "ci.mode user with deploy settings",
       stack: "prod",
       set: {
-        "ferry:ci": { mode: "user", repository: "vibejudge/dashboard", deploy: { environments: ["prod"] } },
+        "ferry:ci": { mode: "user", repository: "vibejudge/dashboard", deploy: { environment: "prod" } },
       },
       message:
-        'Invalid stack config in Pulumi.prod.yaml: ferry:ci.deploy: got {"environments":["prod"]}, expected unset with mode "user" (an ECR-push user has no roles; the setting would be ignored), or mode "oidc"',
+        'Invalid stack config in Pulumi.prod.yaml: ferry:ci.deploy: got {"environment":"prod"}, expected unset with mode "user" (an ECR-push user has no roles; the setting would be ignored), or mode "oidc"',
     },
     {
       title: "an env value of 20 digits rounded by YAML",

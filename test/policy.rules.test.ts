@@ -6,9 +6,11 @@ import { gzipSync } from "node:zlib";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import {
+  deployNetworkPolicy,
   deployPolicy,
+  driftPolicy,
   ecrPushPolicy,
-  readPolicy,
+  previewPolicy,
   subjectPatterns,
   trustPolicy,
   type CiScope,
@@ -649,23 +651,55 @@ describe("policy rules: IAM", () => {
       tags: { app: "vibejudge", stack: "prod", "managed-by": "ferry" },
       topology: "fargate-ha",
       repositoryName: "vibejudge-dashboard",
+      alarmNames: ["vibejudge-prod-latency"],
+      topicNames: ["vibejudge-prod-alarms"],
+      logGroupNames: ["/ecs/vibejudge-dashboard"],
+      functionNames: [],
+      eventRuleNames: [],
       clusterName: "vibejudge-cluster",
-      logGroupName: "/ecs/vibejudge-dashboard",
+      serviceNames: ["vibejudge-prod"],
+      taskFamilies: ["vibejudge-prod"],
       dataBucket: { namePrefix: "vibejudge-prod-data-" },
-      hostedZoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+      parameterPaths: [],
+      secretPaths: ["vibejudge-prod/"],
+      lookedUpSecrets: ["prod/db"],
+      passRoles: [{ name: "vibejudge-prod-task", service: "ecs-tasks.amazonaws.com" }],
+      instanceProfileNames: [],
+      ownVpc: true,
+      dns: {
+        zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+        records: [{ name: "app.example.com", types: ["A"] }],
+        certificateFor: "app.example.com",
+      },
       secretKmsKeyArns: ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"],
       state: { bucket: "ferry-state-123456789012", project: "ferry", stack: "prod" },
       secretsKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000001",
       ...over,
     });
+    const demoScope = scope({
+      topology: "ec2-demo",
+      region: "eu-central-1",
+      instance: { type: "t3.small" },
+      instanceProfileNames: ["app-demo-instance"],
+      passRoles: [{ name: "app-demo-instance", service: "ec2.amazonaws.com" }],
+      ownVpc: false,
+      rolloutDocumentName: "ferry-app-demo-rollout",
+    });
+    const ci = {
+      roles: ["arn:aws:iam::123456789012:role/ferry-ci/x"],
+      policies: ["arn:aws:iam::123456789012:policy/ferry-ci/x"],
+      oidcProvider: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    };
     const repo = "arn:aws:ecr:us-east-1:123456789012:repository/app";
     const documents: Record<string, unknown> = {
-      deployFargate: deployPolicy(scope(), ["arn:aws:iam::123456789012:role/ferry-ci/x"]),
-      deployDemo: deployPolicy(scope({ topology: "ec2-demo", region: "eu-central-1" }), []),
-      read: readPolicy(scope()),
-      readMinimal: readPolicy(
-        scope({ dataBucket: undefined, state: undefined, secretsKmsKeyArn: undefined }),
-      ),
+      deployFargate: deployPolicy(scope()),
+      networkFargate: deployNetworkPolicy(scope()),
+      deployDemo: deployPolicy(demoScope),
+      networkDemo: deployNetworkPolicy(demoScope),
+      preview: previewPolicy(scope()),
+      previewMinimal: previewPolicy(scope({ dns: undefined, state: undefined, secretsKmsKeyArn: undefined })),
+      drift: driftPolicy(scope(), ci),
+      driftDemo: driftPolicy(demoScope, ci),
       push: ecrPushPolicy(repo),
       execution: executionRolePolicy({
         repositoryArn: repo,
@@ -789,17 +823,17 @@ describe("policy rules: IAM", () => {
     });
 
     it("the program's trusts pass: GitHub OIDC (both sub shapes), ECS tasks, EC2", async () => {
-      const subs = subjectPatterns(
-        { repository: "vibejudge/dashboard" },
-        {
-          branches: ["main"],
-          environments: ["prod"],
-          pullRequests: true,
-        },
-      );
+      const subs = [
+        ...subjectPatterns({ repository: "vibejudge/dashboard" }, { kind: "deploy", environment: "prod" }),
+        ...subjectPatterns({ repository: "vibejudge/dashboard" }, { kind: "preview" }),
+        ...subjectPatterns(
+          { repository: "vibejudge/dashboard", subjectClaims: "workflow" },
+          { kind: "drift", branch: "main" },
+        ),
+      ];
       const withIds = subjectPatterns(
         { repository: "o/r", ownerId: 1, repositoryId: 2 },
-        { tags: ["deploy-*"] },
+        { kind: "deploy", environment: "demo" },
       );
       for (const d of [
         trustPolicy(provider, subs),

@@ -173,7 +173,9 @@ export const EXAMPLES: Record<string, Json> = {
       extraEgress: [{ port: 5432, cidr: "10.20.0.0/16", description: "Postgres" }],
     },
   },
-  "ferry:ci": { "ferry:ci": { repository: "acme/shop", deploy: { environments: ["prod"] } } },
+  "ferry:ci": {
+    "ferry:ci": { repository: "acme/shop", deploy: { environment: "prod", branches: ["main"], tags: [] } },
+  },
   "ferry:budget": { "ferry:budget": { monthlyUsd: 25 } },
 };
 

@@ -99,8 +99,11 @@ const RESOURCES: Record<string, Outputs> = {
     const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:${suffix}`;
     return { id: arn, arn, arnSuffix: suffix };
   },
-  "aws:lb/listener:Listener": (name, _i, c) => {
-    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:listener/app/${hex(name, 8)}/${hex(name, 16)}`;
+  "aws:lb/listener:Listener": (name, i, c) => {
+    // listener/app/<load balancer name>/<load balancer id>/<listener id>, under the listener's load balancer.
+    const lb =
+      String(i.loadBalancerArn ?? "").split(":loadbalancer/")[1] ?? `app/${hex(name, 8)}/${hex(name, 16)}`;
+    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:listener/${lb}/${hex(name, 16)}`;
     return { id: arn, arn };
   },
   "aws:ecs/cluster:Cluster": (name, i, c) => {

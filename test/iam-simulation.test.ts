@@ -1,0 +1,697 @@
+// The CI roles under an IAM policy evaluator (@cloud-copilot/iam-simulate), for every stack file: the
+// documents are the ones the evaluated program declares, the requests are built from the resources it
+// declares. Three questions per stack:
+//   1. Is every escalation route Denied? Each attempt has a positive control — the same call on the stack's
+//      own resource, Allowed — so a denial cannot come from a malformed ARN or a missing context key.
+//   2. Is every call a deploy of the declared resources makes Allowed (except IAM, which CI never changes)?
+//   3. Does the preview role (pull requests) read only what a preview needs?
+// docs/security.md says what this proves and what only AWS can.
+import * as assert from "node:assert/strict";
+import { stackPrefix } from "../components/names";
+import { evaluateStack, stackFiles, type Evaluation } from "./support/harness";
+import { evaluate, type Decision, type IamRequest, type NamedPolicy } from "./support/iam";
+import { contexts, deployCalls, stackFacts, withCi, type StackFacts } from "./support/iamStack";
+
+type RoleKind = "deploy" | "preview" | "drift";
+
+interface Attempt {
+  /** The escalation route (the issue's numbering where it has one). */
+  readonly route: string;
+  readonly role: RoleKind;
+  readonly request: IamRequest;
+  /** The same call on this stack's own resource, which the design allows; absent where it allows none. */
+  readonly control?: IamRequest;
+}
+
+function policiesOf(f: StackFacts, role: RoleKind): { principal: string; policies: NamedPolicy[] } {
+  const r = f.roles[role];
+  if (!r) throw new Error(`${f.stack} has no ${role} role`);
+  return {
+    principal: `arn:aws:sts::${f.account}:assumed-role/${r.name}/github-actions`,
+    policies: r.policies,
+  };
+}
+
+async function decide(f: StackFacts, role: RoleKind, request: IamRequest): Promise<Decision> {
+  const { principal, policies } = policiesOf(f, role);
+  return evaluate(principal, f.account, policies, request);
+}
+
+const show = (r: IamRequest) => `${r.action} on ${r.resource} ${JSON.stringify(r.context ?? {})}`;
+
+/** The escalation attempts for one stack, derived from what it declares. */
+function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
+  const c = contexts(f);
+  const at = `${f.region}:${f.account}`;
+  const iam = (type: string, name: string) => `arn:aws:iam::${f.account}:${type}/${name}`;
+  const ec2 = (type: string, id: string) => `arn:aws:ec2:${at}:${type}/${id}`;
+  const prefix = stackPrefix(f.tags.app, f.stack);
+  /** Other stacks whose names start with this one's: "demo2" and "demo-eu" of the same app. */
+  const others = [`${prefix}2`, `${prefix}-eu`];
+  const foreignTags = (kind: "Resource" | "Request") => ({
+    ...c.region,
+    [`aws:${kind}Tag/stack`]: `${f.tags.stack}-eu`,
+    [`aws:${kind}Tag/app`]: f.tags.app,
+    ...(kind === "Request" ? { "aws:TagKeys": ["stack", "app"] } : {}),
+  });
+  const untagged = c.region;
+  const appRole = f.appRoles[0];
+  const out: Attempt[] = [];
+  const add = (a: Attempt) => out.push(a);
+
+  // 1. Escalation through IAM: no IAM write of any kind; only PassRole of the stack's own roles.
+  const ownRoleName = appRole?.name ?? `${prefix}-instance`;
+  for (const [action, resource] of [
+    ["iam:CreateRole", iam("role", `${prefix}-x`)],
+    ["iam:PutRolePolicy", iam("role", ownRoleName)],
+    ["iam:AttachRolePolicy", iam("role", ownRoleName)],
+    ["iam:UpdateAssumeRolePolicy", iam("role", ownRoleName)],
+    ["iam:DeleteRolePermissionsBoundary", iam("role", ownRoleName)],
+    [
+      "iam:AddRoleToInstanceProfile",
+      iam("instance-profile", f.instanceProfiles[0]?.name ?? `${prefix}-instance`),
+    ],
+    ["iam:CreatePolicyVersion", iam("policy/ferry-ci", `${prefix}-ci-read`)],
+    ["iam:PutRolePolicy", f.roles.deploy.arn],
+    ["iam:UpdateAssumeRolePolicy", f.roles.deploy.arn],
+    ["iam:CreateAccessKey", iam("user", "admin")],
+    ["iam:CreateOpenIDConnectProvider", iam("oidc-provider", "evil.example.com")],
+    ["sts:AssumeRole", iam("role", "OrganizationAccountAccessRole")],
+  ] as const)
+    add({ route: "1 IAM", role: "deploy", request: { action, resource, context: {} } });
+  for (const r of f.appRoles) {
+    const other = r.service === "lambda.amazonaws.com" ? "ec2.amazonaws.com" : "lambda.amazonaws.com";
+    const control = {
+      action: "iam:PassRole",
+      resource: r.arn,
+      context: { "iam:PassedToService": r.service },
+    };
+    add({
+      route: "1 PassRole of a foreign, stronger role",
+      role: "deploy",
+      request: { ...control, resource: iam("role", "admin") },
+      control,
+    });
+    add({
+      route: "1 PassRole of an own role to another service",
+      role: "deploy",
+      request: { ...control, context: { "iam:PassedToService": other } },
+      control,
+    });
+  }
+  // lambda:UpdateFunctionConfiguration / ecs:RegisterTaskDefinition with a stronger role = PassRole of it.
+  for (const service of ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com", "ec2.amazonaws.com"]) {
+    const own = f.appRoles.find((r) => r.service === service);
+    add({
+      route: `1 a foreign role passed to ${service.split(".")[0]} (function configuration, task definition, instance)`,
+      role: "deploy",
+      request: {
+        action: "iam:PassRole",
+        resource: iam("role", "admin"),
+        context: { "iam:PassedToService": service },
+      },
+      control: own && {
+        action: "iam:PassRole",
+        resource: own.arn,
+        context: { "iam:PassedToService": service },
+      },
+    });
+  }
+  const taskDefinition = ev.ofType("aws:ecs/taskDefinition:TaskDefinition")[0];
+  add({
+    route: "1 ecs:RunTask (a task with a foreign or own task role, run by CI)",
+    role: "deploy",
+    request: {
+      action: "ecs:RunTask",
+      resource: taskDefinition?.state.arn ?? `arn:aws:ecs:${at}:task-definition/${prefix}:1`,
+      context: c.region,
+    },
+  });
+  add({
+    route: "1 a task definition of another family",
+    role: "deploy",
+    request: {
+      action: "ecs:RegisterTaskDefinition",
+      resource: `arn:aws:ecs:${at}:task-definition/${others[1]}:1`,
+    },
+    control: taskDefinition && { action: "ecs:RegisterTaskDefinition", resource: taskDefinition.state.arn },
+  });
+  const fn = ev.ofType("aws:lambda/function:Function")[0];
+  const fnArn = (name: string) => `arn:aws:lambda:${at}:function:${name}`;
+  add({
+    route: "1 lambda:UpdateFunctionCode of another stack's function",
+    role: "deploy",
+    request: { action: "lambda:UpdateFunctionCode", resource: fnArn(`${others[0]}-wake`) },
+    control: fn && { action: "lambda:UpdateFunctionCode", resource: fnArn(fn.inputs.name) },
+  });
+
+  // 2. Tag-on-create adopts foreign resources.
+  const instance = ev.ofType("aws:ec2/instance:Instance")[0];
+  const sg = ev.ofType("aws:ec2/securityGroup:SecurityGroup")[0];
+  const createAction = instance ? "RunInstances" : "CreateSecurityGroup";
+  const createdType = instance ? "instance" : "security-group";
+  add({
+    route: "2 ec2:CreateTags on a foreign resource (no create action) claiming this stack",
+    role: "deploy",
+    request: { action: "ec2:CreateTags", resource: ec2("instance", "i-0foreign"), context: { ...c.create } },
+    control: {
+      action: "ec2:CreateTags",
+      resource: ec2(createdType, "x-0new"),
+      context: { ...c.create, "ec2:CreateAction": createAction },
+    },
+  });
+  add({
+    route: "2 ec2:CreateTags at creation with another stack's tags",
+    role: "deploy",
+    request: {
+      action: "ec2:CreateTags",
+      resource: ec2(createdType, "x-0new"),
+      context: { ...foreignTags("Request"), "ec2:CreateAction": createAction },
+    },
+    control: {
+      action: "ec2:CreateTags",
+      resource: ec2(createdType, "x-0new"),
+      context: { ...c.create, "ec2:CreateAction": createAction },
+    },
+  });
+  add({
+    route: "2 re-tagging an own resource as another stack's",
+    role: "deploy",
+    request: {
+      action: "ec2:CreateTags",
+      resource: sg?.state.arn ?? ec2("security-group", "sg-own"),
+      context: { ...c.own, "aws:RequestTag/stack": `${f.tags.stack}-eu`, "aws:TagKeys": ["stack"] },
+    },
+    control: {
+      action: "ec2:CreateTags",
+      resource: sg?.state.arn ?? ec2("security-group", "sg-own"),
+      context: { ...c.own, "aws:RequestTag/Name": "web", "aws:TagKeys": ["Name"] },
+    },
+  });
+  const lb = ev.ofType("aws:lb/loadBalancer:LoadBalancer")[0];
+  const foreignLb = `arn:aws:elasticloadbalancing:${at}:loadbalancer/app/other-team/0123456789abcdef`;
+  add({
+    route: "2 elasticloadbalancing:AddTags on a foreign load balancer (no create action)",
+    role: "deploy",
+    request: { action: "elasticloadbalancing:AddTags", resource: foreignLb, context: { ...c.create } },
+    control: lb && {
+      action: "elasticloadbalancing:AddTags",
+      resource: lb.state.arn,
+      context: { ...c.create, "elasticloadbalancing:CreateAction": "CreateLoadBalancer" },
+    },
+  });
+  add({
+    route: "2 terminating a foreign (untagged) instance",
+    role: "deploy",
+    request: { action: "ec2:TerminateInstances", resource: ec2("instance", "i-0foreign"), context: untagged },
+    control: instance && { action: "ec2:TerminateInstances", resource: instance.state.arn, context: c.own },
+  });
+
+  // 3. Region-wide creates acting on foreign resources.
+  const listener = ev.ofType("aws:lb/listener:Listener")[0];
+  add({
+    route: "3 CreateListener on another team's load balancer",
+    role: "deploy",
+    request: { action: "elasticloadbalancing:CreateListener", resource: foreignLb, context: untagged },
+    control: lb && { action: "elasticloadbalancing:CreateListener", resource: lb.state.arn, context: c.own },
+  });
+  add({
+    route: "3 CreateRule on another stack's listener",
+    role: "deploy",
+    request: {
+      action: "elasticloadbalancing:CreateRule",
+      resource: `arn:aws:elasticloadbalancing:${at}:listener/app/other/0123456789abcdef/0123456789abcdef`,
+      context: foreignTags("Resource"),
+    },
+    control: listener && {
+      action: "elasticloadbalancing:CreateRule",
+      resource: listener.state.arn,
+      context: c.own,
+    },
+  });
+  const runInstance = (context: IamRequest["context"]): IamRequest => ({
+    action: "ec2:RunInstances",
+    resource: ec2("instance", "i-0new"),
+    context,
+  });
+  const ownLaunch = instance && {
+    ...c.create,
+    "ec2:InstanceType": instance.inputs.instanceType,
+    "ec2:InstanceProfile":
+      f.instanceProfiles.find((p) => p.name === instance.inputs.iamInstanceProfile)?.arn ?? "",
+  };
+  add({
+    route: "3 RunInstances with a GPU instance type",
+    role: "deploy",
+    request: runInstance({ ...(ownLaunch ?? c.create), "ec2:InstanceType": "p5.48xlarge" }),
+    control: ownLaunch && runInstance(ownLaunch),
+  });
+  add({
+    route: "3 RunInstances with another instance profile",
+    role: "deploy",
+    request: runInstance({
+      ...(ownLaunch ?? c.create),
+      "ec2:InstanceProfile": iam("instance-profile", "admin"),
+    }),
+    control: ownLaunch && runInstance(ownLaunch),
+  });
+  add({
+    route: "3 RunInstances with a foreign security group",
+    role: "deploy",
+    request: {
+      action: "ec2:RunInstances",
+      resource: ec2("security-group", "sg-0foreign"),
+      context: foreignTags("Resource"),
+    },
+    control: instance && sg && { action: "ec2:RunInstances", resource: sg.state.arn, context: c.own },
+  });
+  add({
+    route: "3 RunInstances into a subnet of another stack",
+    role: "deploy",
+    request: {
+      action: "ec2:RunInstances",
+      resource: ec2("subnet", "subnet-0foreign"),
+      context: foreignTags("Resource"),
+    },
+    control: instance && {
+      action: "ec2:RunInstances",
+      resource: ec2("subnet", instance.inputs.subnetId),
+      context: c.region,
+    },
+  });
+  add({
+    route: "3 RunInstances from an AMI not owned by Amazon",
+    role: "deploy",
+    request: {
+      action: "ec2:RunInstances",
+      resource: `arn:aws:ec2:${f.region}::image/ami-0123456789abcdef0`,
+      context: { ...c.region, "ec2:Owner": "210987654321" },
+    },
+    control: instance && {
+      action: "ec2:RunInstances",
+      resource: `arn:aws:ec2:${f.region}::image/${instance.inputs.ami}`,
+      context: { ...c.region, "ec2:Owner": "amazon" },
+    },
+  });
+  const vpc = ev.ofType("aws:ec2/vpc:Vpc")[0];
+  add({
+    route: "3 CreateSubnet in another stack's VPC",
+    role: "deploy",
+    request: {
+      action: "ec2:CreateSubnet",
+      resource: ec2("vpc", "vpc-0foreign"),
+      context: foreignTags("Resource"),
+    },
+    control: vpc && { action: "ec2:CreateSubnet", resource: vpc.state.arn, context: c.own },
+  });
+  add({
+    route: "3 CreateSecurityGroup in another stack's VPC",
+    role: "deploy",
+    request: {
+      action: "ec2:CreateSecurityGroup",
+      resource: ec2("vpc", "vpc-0foreign"),
+      context: foreignTags("Resource"),
+    },
+    control: vpc && { action: "ec2:CreateSecurityGroup", resource: vpc.state.arn, context: c.own },
+  });
+  const cert = ev.ofType("aws:acm/certificate:Certificate")[0];
+  add({
+    route: "3 acm:DeleteCertificate on a foreign certificate",
+    role: "deploy",
+    request: {
+      action: "acm:DeleteCertificate",
+      resource: `arn:aws:acm:${at}:certificate/00000000-0000-4000-8000-000000000000`,
+      context: untagged,
+    },
+    control: cert && { action: "acm:DeleteCertificate", resource: cert.state.arn, context: c.own },
+  });
+  const target = ev.ofType("aws:appautoscaling/target:Target")[0];
+  const scalable = `arn:aws:application-autoscaling:${at}:scalable-target/0123456789abcdef0123`;
+  add({
+    route: "3 DeregisterScalableTarget on a foreign target",
+    role: "deploy",
+    request: {
+      action: "application-autoscaling:DeregisterScalableTarget",
+      resource: scalable,
+      context: untagged,
+    },
+    control: target && {
+      action: "application-autoscaling:DeregisterScalableTarget",
+      resource: scalable,
+      context: c.own,
+    },
+  });
+
+  add({
+    route: "3 RegisterScalableTarget over another stack's target",
+    role: "deploy",
+    request: {
+      action: "application-autoscaling:RegisterScalableTarget",
+      resource: scalable,
+      context: {
+        ...c.create,
+        ...foreignTags("Resource"),
+        "application-autoscaling:service-namespace": "ecs",
+      },
+    },
+    control: target && {
+      action: "application-autoscaling:RegisterScalableTarget",
+      resource: scalable,
+      context: { ...c.create, "application-autoscaling:service-namespace": "ecs" },
+    },
+  });
+  add({
+    route: "3 claiming another stack's certificate with this stack's tags",
+    role: "deploy",
+    request: {
+      action: "acm:AddTagsToCertificate",
+      resource: `arn:aws:acm:${at}:certificate/00000000-0000-4000-8000-000000000000`,
+      context: { ...c.create, ...foreignTags("Resource") },
+    },
+    control: cert && { action: "acm:AddTagsToCertificate", resource: cert.state.arn, context: c.create },
+  });
+
+  // 4. A shell on the instance.
+  const runShell = `arn:aws:ssm:${f.region}::document/AWS-RunShellScript`;
+  const rolloutDocument = documentArn(ev);
+  const ownDocument: IamRequest | undefined = rolloutDocument
+    ? { action: "ssm:SendCommand", resource: rolloutDocument }
+    : undefined;
+  add({
+    route: "4 ssm:SendCommand with AWS-RunShellScript",
+    role: "deploy",
+    request: { action: "ssm:SendCommand", resource: runShell, context: {} },
+    control: ownDocument,
+  });
+  add({
+    route: "4 rewriting the rollout document to run anything",
+    role: "deploy",
+    request: {
+      action: "ssm:UpdateDocument",
+      resource: rolloutDocument ?? `arn:aws:ssm:${at}:document/ferry-${prefix}-rollout`,
+    },
+  });
+  add({
+    route: "4 a document of another stack",
+    role: "deploy",
+    request: { action: "ssm:SendCommand", resource: `arn:aws:ssm:${at}:document/ferry-${others[1]}-rollout` },
+    control: ownDocument,
+  });
+  add({
+    route: "4 ssm:SendCommand with another account's document",
+    role: "deploy",
+    request: {
+      action: "ssm:SendCommand",
+      resource: `arn:aws:ssm:${f.region}:210987654321:document/Anything`,
+    },
+    control: ownDocument,
+  });
+  add({
+    route: "4 ssm:SendCommand to a foreign instance",
+    role: "deploy",
+    request: {
+      action: "ssm:SendCommand",
+      resource: ec2("instance", "i-0foreign"),
+      context: foreignTags("Resource"),
+    },
+    control:
+      instance && documentArn(ev)
+        ? { action: "ssm:SendCommand", resource: instance.state.arn, context: c.own }
+        : undefined,
+  });
+
+  // 5. Route 53 beyond the stack's records.
+  const record = ev.ofType("aws:route53/record:Record")[0];
+  const zoneId = record?.inputs.zoneId ?? "Z0000000000000000000";
+  const zone = `arn:aws:route53:::hostedzone/${zoneId}`;
+  const rr = (name: string, type: string) => ({
+    action: "route53:ChangeResourceRecordSets",
+    resource: zone,
+    context: {
+      "route53:ChangeResourceRecordSetsNormalizedRecordNames": [name],
+      "route53:ChangeResourceRecordSetsRecordTypes": [type],
+      "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+    },
+  });
+  const own = record && String(record.inputs.name).toLowerCase().replace(/\.$/, "");
+  const apex = own ? own.split(".").slice(-2).join(".") : "example.com";
+  const control = own ? rr(own, record.inputs.type) : undefined;
+  add({ route: "5 an MX record at the apex", role: "deploy", request: rr(apex, "MX"), control });
+  add({ route: "5 the apex A record", role: "deploy", request: rr(apex, "A"), control });
+  add({
+    route: "5 an _acme-challenge TXT under the stack's name",
+    role: "deploy",
+    request: rr(`_acme-challenge.${own ?? apex}`, "TXT"),
+    control,
+  });
+  add({
+    route: "5 another stack's record",
+    role: "deploy",
+    request: rr(`${others[0]}.${apex}`, "A"),
+    control,
+  });
+
+  // 6. Name patterns that reach demo2 / demo-eu.
+  const alarm = ev.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")[0];
+  const param = ev.ofType("aws:ssm/parameter:Parameter")[0];
+  const secret = ev.ofType("aws:secretsmanager/secret:Secret")[0];
+  const alarmArn = (name: string) => `arn:aws:cloudwatch:${at}:alarm:${name}`;
+  const paramArn = (name: string) => `arn:aws:ssm:${at}:parameter${name}`;
+  for (const other of others) {
+    add({
+      route: `6 an alarm of stack ${other}`,
+      role: "deploy",
+      request: { action: "cloudwatch:DeleteAlarms", resource: alarmArn(`${other}-idle-stop`) },
+      control: alarm && { action: "cloudwatch:DeleteAlarms", resource: alarm.state.arn },
+    });
+    add({
+      route: `6 a parameter of stack ${other}`,
+      role: "deploy",
+      request: { action: "ssm:PutParameter", resource: paramArn(`/ferry/${other}/image`) },
+      control: param && { action: "ssm:PutParameter", resource: param.state.arn },
+    });
+    add({
+      route: `6 a secret of stack ${other}`,
+      role: "deploy",
+      request: {
+        action: "secretsmanager:PutSecretValue",
+        resource: `arn:aws:secretsmanager:${at}:secret:${other}/KEY-AbCdEf`,
+      },
+      control: secret && { action: "secretsmanager:PutSecretValue", resource: secret.state.arn },
+    });
+    add({
+      route: `6 the app role of stack ${other}`,
+      role: "deploy",
+      request: {
+        action: "iam:PassRole",
+        resource: iam("role", `${other}-instance`),
+        context: { "iam:PassedToService": "ec2.amazonaws.com" },
+      },
+    });
+  }
+  add({
+    route: "6 another stack's resource carrying this stack's tag values but other app",
+    role: "deploy",
+    request: {
+      action: "ec2:TerminateInstances",
+      resource: ec2("instance", "i-0foreign"),
+      context: {
+        ...c.region,
+        "aws:ResourceTag/stack": f.tags.stack,
+        "aws:ResourceTag/app": `${f.tags.app}x`,
+      },
+    },
+    control: { action: "ec2:TerminateInstances", resource: ec2("instance", "i-0own"), context: c.own },
+  });
+
+  // Foreign data: secrets, keys, buckets, repositories, logs, topics.
+  const repo = ev.ofType("aws:ecr/repository:Repository")[0];
+  add({
+    route: "foreign repository push",
+    role: "deploy",
+    request: { action: "ecr:PutImage", resource: `arn:aws:ecr:${at}:repository/other-team` },
+    control: repo && { action: "ecr:PutImage", resource: repo.state.arn },
+  });
+  add({
+    route: "foreign secret value",
+    role: "deploy",
+    request: {
+      action: "secretsmanager:GetSecretValue",
+      resource: `arn:aws:secretsmanager:${at}:secret:prod/db-AbCdEf`,
+    },
+  });
+  add({
+    route: "foreign KMS key",
+    role: "deploy",
+    request: {
+      action: "kms:Decrypt",
+      resource: `arn:aws:kms:${at}:key/00000000-0000-4000-8000-000000000000`,
+    },
+  });
+  add({
+    route: "foreign bucket object",
+    role: "deploy",
+    request: { action: "s3:GetObject", resource: "arn:aws:s3:::other-team-data/customers.csv" },
+  });
+  const bucket = ev.ofType("aws:s3/bucket:Bucket")[0];
+  add({
+    route: "foreign bucket policy",
+    role: "deploy",
+    request: { action: "s3:PutBucketPolicy", resource: "arn:aws:s3:::other-team-data" },
+    control: bucket && { action: "s3:PutBucketPolicy", resource: bucket.state.arn },
+  });
+  const logGroup = ev.ofType("aws:cloudwatch/logGroup:LogGroup")[0];
+  add({
+    route: "foreign log group",
+    role: "deploy",
+    request: { action: "logs:DeleteLogGroup", resource: `arn:aws:logs:${at}:log-group:/ecs/other-team` },
+    control: logGroup && { action: "logs:DeleteLogGroup", resource: logGroup.state.arn },
+  });
+  const topic = ev.ofType("aws:sns/topic:Topic")[0];
+  add({
+    route: "foreign topic subscription",
+    role: "deploy",
+    request: { action: "sns:Subscribe", resource: `arn:aws:sns:${at}:other-team-alerts` },
+    control: topic && { action: "sns:Subscribe", resource: topic.state.arn },
+  });
+  const service = ev.ofType("aws:ecs/service:Service")[0];
+  add({
+    route: "another cluster's service",
+    role: "deploy",
+    request: {
+      action: "ecs:UpdateService",
+      resource: `arn:aws:ecs:${at}:service/other-cluster/web`,
+      context: { "ecs:cluster": `arn:aws:ecs:${at}:cluster/other-cluster` },
+    },
+    control: service && {
+      action: "ecs:UpdateService",
+      resource: service.state.arn,
+      context: { "ecs:cluster": service.inputs.cluster },
+    },
+  });
+
+  // 7. The preview role (any same-repository pull request).
+  const ownInstance = instance?.state.arn ?? ec2("instance", "i-0own");
+  const previewDenied: [string, IamRequest][] = [
+    [
+      "instance user data",
+      { action: "ec2:DescribeInstanceAttribute", resource: ownInstance, context: c.own },
+    ],
+    ["task definitions", { action: "ecs:DescribeTaskDefinition", resource: "*", context: c.region }],
+    ["a role's inline policy", { action: "iam:GetRolePolicy", resource: iam("role", ownRoleName) }],
+    ["access keys", { action: "iam:ListAccessKeys", resource: iam("user", "admin") }],
+    [
+      "the wake passcode",
+      { action: "ssm:GetParameter", resource: paramArn(`/ferry/${prefix}/wake-passcode`) },
+    ],
+    ["the app's stored secrets", { action: "ssm:GetParameter", resource: paramArn(`/${prefix}/SECRET`) }],
+    [
+      "a secret value",
+      {
+        action: "secretsmanager:GetSecretValue",
+        resource: `arn:aws:secretsmanager:${at}:secret:${prefix}/KEY-AbCdEf`,
+      },
+    ],
+    [
+      "an image push",
+      { action: "ecr:PutImage", resource: repo?.state.arn ?? `arn:aws:ecr:${at}:repository/x` },
+    ],
+  ];
+  for (const [what, request] of previewDenied)
+    add({
+      route: `7 preview reads ${what}`,
+      role: "preview",
+      request,
+      // What the drift (scheduled, default-branch) role may read instead, where it needs it.
+      control:
+        what === "instance user data" && instance
+          ? request
+          : what === "task definitions" && taskDefinition
+            ? request
+            : undefined,
+    });
+  return out;
+}
+
+/** The rollout document the stack declares (ec2-demo), if any. */
+function documentArn(ev: Evaluation): string | undefined {
+  return ev.ofType("aws:ssm/document:Document")[0]?.state.arn;
+}
+
+for (const stack of stackFiles())
+  describe(`IAM simulation of the CI roles: ${stack}`, () => {
+    let ev: Evaluation;
+    let f: StackFacts;
+    before(async function () {
+      this.timeout(180_000);
+      ev = await evaluateStack(stack, withCi(stack));
+      f = stackFacts(ev);
+    });
+
+    it("denies at least 25 escalation attempts; every allowed control proves the ARN and context are right", async function () {
+      this.timeout(120_000);
+      const list = attempts(ev, f);
+      const failures: string[] = [];
+      let denied = 0;
+      for (const a of list) {
+        const decision = await decide(f, a.role, a.request);
+        if (decision === "Allowed") failures.push(`ALLOWED (${a.route}) ${a.role}: ${show(a.request)}`);
+        else denied++;
+        if (a.control) {
+          // Preview attempts are controlled on the drift role: the same read, allowed where it belongs.
+          const controlRole = a.role === "preview" ? "drift" : a.role;
+          const control = await decide(f, controlRole, a.control);
+          if (control !== "Allowed")
+            failures.push(`control ${control} (${a.route}) ${controlRole}: ${show(a.control)}`);
+        }
+      }
+      assert.deepEqual(failures, []);
+      assert.ok(denied >= 25, `only ${denied} escalation attempts`);
+      assert.ok(list.filter((a) => a.control).length >= 10, "too few positive controls");
+    });
+
+    it("allows every call a deploy of the declared resources makes (IAM excepted: CI never changes it)", async function () {
+      this.timeout(120_000);
+      const failures: string[] = [];
+      let count = 0;
+      for (const r of ev.resources)
+        for (const call of deployCalls(r, f, ev)) {
+          count++;
+          const decision = await decide(f, "deploy", call.request);
+          if (decision !== "Allowed") failures.push(`${decision}: ${call.why} — ${show(call.request)}`);
+        }
+      assert.deepEqual(failures, []);
+      assert.ok(count >= 20, `only ${count} deploy calls derived`);
+    });
+
+    it("every declared IAM resource is one a CI deploy cannot change", async () => {
+      const iamResources = ev.resources.filter((r) => r.type.startsWith("aws:iam/"));
+      assert.ok(iamResources.length > 0);
+      const deny = [
+        ["aws:iam/role:Role", "iam:UpdateAssumeRolePolicy", "role"],
+        ["aws:iam/rolePolicy:RolePolicy", "iam:PutRolePolicy", "role"],
+        ["aws:iam/policy:Policy", "iam:CreatePolicyVersion", "policy"],
+        ["aws:iam/instanceProfile:InstanceProfile", "iam:AddRoleToInstanceProfile", "instance-profile"],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "iam:AttachRolePolicy", "role"],
+      ] as const;
+      for (const r of iamResources) {
+        const rule = deny.find(([type]) => type === r.type);
+        if (!rule) continue;
+        const name =
+          r.type === "aws:iam/policy:Policy"
+            ? String(r.state.arn).split(":policy/")[1]
+            : String(r.inputs.role ?? r.state.name ?? r.inputs.name);
+        const arn =
+          r.state.arn &&
+          r.type !== "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+          r.type !== "aws:iam/rolePolicy:RolePolicy"
+            ? String(r.state.arn)
+            : `arn:aws:iam::${f.account}:${rule[2]}/${name}`;
+        assert.equal(
+          await decide(f, "deploy", { action: rule[1], resource: arn }),
+          "ExplicitlyDenied",
+          `${r.type} ${r.name}`,
+        );
+      }
+    });
+  });
