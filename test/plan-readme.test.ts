@@ -1,44 +1,58 @@
-// The README's generated blocks (diagram + cost table per stack) are exactly what
+// The generated blocks in README.md and docs/ (diagram + cost table per stack) are exactly what
 // `npm run plan -- <stack> --format markdown` prints today, and that output is deterministic.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { planStack, renderMarkdown, run } from "../scripts/plan";
 import { PRICES } from "../scripts/plan/priceTable";
-import { README, readmeBlocks, rewriteBlocks } from "../scripts/plan/readme";
+import { planDocs, readmeBlocks, rewriteBlocks } from "../scripts/plan/readme";
 import { ROOT, stackFiles } from "./support/harness";
 
-describe("README plan blocks", () => {
-  const text = fs.readFileSync(README, "utf8");
-  const blocks = readmeBlocks(text);
+describe("plan blocks in README.md and docs/", () => {
+  const pages = planDocs().map((file) => ({
+    name: path.relative(ROOT, file),
+    blocks: readmeBlocks(fs.readFileSync(file, "utf8")),
+  }));
+  const all = pages.flatMap((p) => p.blocks.map((b) => ({ page: p.name, ...b })));
 
-  it("holds generated blocks only for stacks that have a file, one block per stack", () => {
-    const stacks = blocks.map((b) => b.stack);
-    for (const s of stacks) assert.ok(stackFiles().includes(s), `README block for unknown stack ${s}`);
-    assert.strictEqual(new Set(stacks).size, stacks.length, "one block per stack");
+  it("hold generated blocks only for stacks that have a file, one block per stack and page", () => {
+    for (const p of pages) {
+      const stacks = p.blocks.map((b) => b.stack);
+      for (const s of stacks)
+        assert.ok(stackFiles().includes(s), `${p.name}: plan block for unknown stack ${s}`);
+      assert.strictEqual(new Set(stacks).size, stacks.length, `${p.name}: one block per stack`);
+    }
+  });
+
+  it("docs/cost.md shows the committed demo and prod estimates as generated blocks", () => {
+    const cost = pages.find((p) => p.name === path.join("docs", "cost.md"));
+    assert.ok(cost, "docs/cost.md exists");
+    assert.deepStrictEqual(
+      cost.blocks.map((b) => b.stack),
+      ["demo", "prod"],
+    );
   });
 
   const printed = new Map<string, string>();
   before(async () => {
-    for (const b of blocks) {
+    for (const stack of new Set(["prod", ...all.map((b) => b.stack)])) {
       let out = "";
-      const code = await run([b.stack, "--format", "markdown"], {
+      const code = await run([stack, "--format", "markdown"], {
         out: (s) => (out += s),
         err: (s) => (out += s),
       });
       assert.strictEqual(code, 0, out);
-      printed.set(b.stack, out.replace(/\n$/, ""));
+      printed.set(stack, out.replace(/\n$/, ""));
     }
   });
 
-  for (const stack of ["demo", "prod", "carepolicy"])
-    it(`block ${stack} is what \`npm run plan -- ${stack} --format markdown\` prints (else: npm run readme:plan)`, function () {
-      const block = blocks.find((b) => b.stack === stack);
-      if (!block) return this.skip();
+  it("every block is what `npm run plan -- <stack> --format markdown` prints (else: npm run docs:plan)", () => {
+    for (const b of all)
       assert.ok(
-        block.content === printed.get(stack),
-        `README.md's plan:${stack} block is out of date with the program: run \`npm run readme:plan\` and commit README.md`,
+        b.content === printed.get(b.stack),
+        `${b.page}'s plan:${b.stack} block is out of date with the program: run \`npm run docs:plan\` and commit it`,
       );
-    });
+  });
 
   it("markdown is deterministic: same text twice, no dates of today, digests, SHAs, image tags or local paths", async () => {
     assert.strictEqual(

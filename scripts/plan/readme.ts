@@ -1,11 +1,24 @@
-// `npm run readme:plan`: rewrites every `<!-- plan:<stack>:start -->` … `<!-- plan:<stack>:end -->` block of
-// README.md with what `npm run plan -- <stack> --format markdown` prints. test/plan-readme.test.ts fails when a
-// block differs from it, so the README's diagrams and cost tables follow the program.
+// `npm run docs:plan`: rewrites every `<!-- plan:<stack>:start -->` … `<!-- plan:<stack>:end -->` block of
+// README.md and docs/*.md with what `npm run plan -- <stack> --format markdown` prints. test/plan-readme.test.ts
+// fails when a block differs from it, so the diagrams and cost tables in the docs follow the program.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./engine";
 
 export const README = path.join(ROOT, "README.md");
+
+/** Every page that may hold plan blocks: README.md and the Markdown files of docs/. */
+export function planDocs(): string[] {
+  const docs = path.join(ROOT, "docs");
+  const pages = fs.existsSync(docs)
+    ? fs
+        .readdirSync(docs)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((f) => path.join(docs, f))
+    : [];
+  return [README, ...pages];
+}
 
 const BLOCK = /<!-- plan:([a-z0-9][a-z0-9_-]*):start -->\n([\s\S]*?)\n?<!-- plan:\1:end -->/g;
 
@@ -46,25 +59,33 @@ async function main(): Promise<number> {
   // Imported here so that tests importing the helpers above do not load the program.
   const { planStack, renderMarkdown } = await import("../plan");
   const { stackFiles } = await import("./engine");
-  const text = fs.readFileSync(README, "utf8");
   const stacks = stackFiles();
-  const unknown = readmeBlocks(text).filter((b) => !stacks.includes(b.stack));
-  if (unknown.length > 0) {
-    process.stderr.write(
-      `README: no stack file for plan block(s) ${unknown.map((b) => b.stack).join(", ")}\n`,
-    );
-    return 1;
+  const rendered = new Map<string, string>();
+  const render = async (stack: string) => {
+    if (!rendered.has(stack)) rendered.set(stack, renderMarkdown(await planStack(stack)));
+    return rendered.get(stack)!;
+  };
+  for (const file of planDocs()) {
+    const name = path.relative(ROOT, file);
+    const text = fs.readFileSync(file, "utf8");
+    const unknown = readmeBlocks(text).filter((b) => !stacks.includes(b.stack));
+    if (unknown.length > 0) {
+      process.stderr.write(
+        `${name}: no stack file for plan block(s) ${unknown.map((b) => b.stack).join(", ")}\n`,
+      );
+      return 1;
+    }
+    const next = await rewriteBlocks(text, render);
+    if (next !== text) {
+      fs.writeFileSync(file, next);
+      process.stdout.write(
+        `${name}: rewrote plan blocks ${readmeBlocks(next)
+          .map((b) => b.stack)
+          .join(", ")}\n`,
+      );
+    }
   }
-  const next = await rewriteBlocks(text, async (stack) => renderMarkdown(await planStack(stack)));
-  if (next === text) process.stdout.write("README.md: plan blocks already up to date\n");
-  else {
-    fs.writeFileSync(README, next);
-    process.stdout.write(
-      `README.md: rewrote plan blocks ${readmeBlocks(next)
-        .map((b) => b.stack)
-        .join(", ")}\n`,
-    );
-  }
+  process.stdout.write("plan blocks up to date\n");
   return 0;
 }
 
