@@ -10,9 +10,17 @@
 //
 // Writes `stacks=<JSON array of MatrixEntry>` and `names=<JSON array>` to $GITHUB_OUTPUT (and stdout), and a
 // `::notice::` for every selected stack it leaves out, so a missing preview or drift check is never silent.
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { argsForEvent, changedFiles, ciStacks, eventFromEnvironment, select, type CiStack } from "./stacks";
+import {
+  argsForEvent,
+  changedFiles,
+  ciStacks,
+  emitOutputs,
+  eventFromEnvironment,
+  runMain,
+  select,
+  type CiStack,
+} from "./stacks";
 import { readCiSettings, type CiSettings, type SecretsProvider } from "./settings";
 
 export type Purpose = "deploy" | "preview" | "drift";
@@ -122,15 +130,7 @@ function main(): void {
   );
   for (const n of notices) process.stdout.write(`::notice::${n}\n`);
   const lines = [`stacks=${JSON.stringify(entries)}`, `names=${JSON.stringify(entries.map((e) => e.stack))}`];
-  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${lines.join("\n")}\n`);
-  process.stdout.write(`${lines.join("\n")}\n`);
+  emitOutputs(lines);
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (err) {
-    process.stderr.write(`::error::${(err as Error).message}\n`);
-    process.exit(1);
-  }
-}
+if (require.main === module) runMain(main);

@@ -190,12 +190,18 @@ function main(): void {
   const lines = [`stacks=${JSON.stringify(chosen)}`, `names=${JSON.stringify(chosen.map((s) => s.stack))}`];
   if (chosen.length === 1)
     lines.push(`stack=${chosen[0].stack}`, `key=${chosen[0].key}`, `region=${chosen[0].region}`);
+  emitOutputs(lines);
+}
+
+/** Step outputs: appended to $GITHUB_OUTPUT in a workflow, and printed for a person or a log. */
+export function emitOutputs(lines: readonly string[]): void {
   const target = process.env.GITHUB_OUTPUT;
   if (target) fs.appendFileSync(target, `${lines.join("\n")}\n`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-if (require.main === module) {
+/** Runs a workflow helper's main: an error becomes one `::error::` annotation and exit status 1. */
+export function runMain(main: () => void): void {
   try {
     main();
   } catch (err) {
@@ -203,3 +209,5 @@ if (require.main === module) {
     process.exit(1);
   }
 }
+
+if (require.main === module) runMain(main);
