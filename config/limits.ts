@@ -12,7 +12,7 @@ import {
 import { containerDefinition, healthCheckCommand } from "../components/fargateService";
 import { stackPrefix } from "../components/names";
 import { REGION_AZ_COUNT } from "./awsData";
-import { DEFAULT_PROXY_IMAGE } from "./demo";
+import { DEFAULT_PROXY_IMAGE, demoSchema } from "./demo";
 import type { ParsedConfig } from "./schema";
 
 export interface LimitProblem {
@@ -187,7 +187,8 @@ function demoProblems(c: ParsedConfig, ctx: LimitContext, prefix: string, add: A
               proxyImage: demo?.proxyImage ?? DEFAULT_PROXY_IMAGE,
               acmeEmail: demo?.acmeEmail,
               acmeStaging: demo?.acmeStaging ?? false,
-              securityHeaders: demo?.securityHeaders ?? { enabled: true, hstsMaxAgeSeconds: 31536000 },
+              // The schema's default when the block is absent: defaults live in the schema only.
+              securityHeaders: (demo ?? demoSchema.parse({})).securityHeaders,
             }
           : undefined,
       }),
