@@ -109,7 +109,7 @@ export const demoSchema = z.strictObject({
         )
         .default(2),
       /** Where the passcode visitors must enter lives; unset = anyone with the URL may start the demo.
-       * It must be at least MIN_PASSCODE_LENGTH characters long. */
+       * It must be at least 8 characters long. */
       passcode: z
         .strictObject({
           /** A secret config key of this project (`pulumi config set --secret <key> <value>`). */

@@ -66,6 +66,9 @@ const secretSourceSchema = z
       ctx.addIssue({ code: "custom", message: "exactly one of ssmParameter, secretsManager, fromConfig" });
   });
 
+/** The app's defaults (a Streamlit app, like the sample in app/); `npm run new` offers the same. */
+export const APP_DEFAULTS = { port: 8501, healthPath: "/_stcore/health" } as const;
+
 const appSchema = z
   .strictObject({
     /** Short app name: prefixes every resource name. */
@@ -75,13 +78,13 @@ const appSchema = z
         error: "a name of 2-40 lower-case letters, digits and hyphens, starting with a letter",
       }),
     /** Port the container listens on. */
-    port: port().default(8501),
+    port: port().default(APP_DEFAULTS.port),
     /** HTTP path that answers 200 when the app is healthy. */
     healthPath: z
       .string({ error: 'a path starting with "/", such as "/health"' })
       .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, { error: 'a path starting with "/", such as "/health"' })
       .max(1024, { error: "a path of at most 1024 characters (the load balancer's health check limit)" })
-      .default("/_stcore/health"),
+      .default(APP_DEFAULTS.healthPath),
     /** Plain environment variables (numbers and booleans are passed as strings). */
     env: z
       .record(

@@ -8,6 +8,7 @@ import * as readline from "node:readline";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig } from "../config";
+import { APP_DEFAULTS } from "../config/schema";
 import { awsSafe } from "../components/names";
 import { ROOT, registerStackFile, stackConfig } from "./plan/engine";
 import { run as plan } from "./plan";
@@ -15,7 +16,7 @@ import { run as plan } from "./plan";
 export const NEW_USAGE =
   "usage: npm run new -- <stack> [--topology ec2-demo|fargate-ha] [--app-dir DIR] [--port N] " +
   "[--health-path PATH] [--region REGION] [--account ID] [--domain DOMAIN] [--record NAME] [--name APP] " +
-  "[--yes] [--force] [--no-plan] [--out-dir DIR]";
+  "[--yes] [--force] [--no-plan] [--out-dir DIR] [--help]";
 
 export interface Answers {
   topology: "ec2-demo" | "fargate-ha";
@@ -84,7 +85,7 @@ const QUESTIONS: readonly Question[] = [
     key: "port",
     flag: "--port",
     ask: "Port the container listens on",
-    def: () => "8080",
+    def: () => String(APP_DEFAULTS.port),
     check: (v) =>
       /^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : "expected a port number from 1 to 65535",
   },
@@ -92,7 +93,7 @@ const QUESTIONS: readonly Question[] = [
     key: "healthPath",
     flag: "--health-path",
     ask: "Health path (answers 200 when the app is healthy)",
-    def: () => "/",
+    def: () => APP_DEFAULTS.healthPath,
     check: (v) => (/^\/\S*$/.test(v) ? undefined : 'expected a path starting with "/"'),
   },
   {
@@ -135,13 +136,14 @@ export interface NewArgs {
   yes: boolean;
   force: boolean;
   plan: boolean;
+  help: boolean;
   /** Where the file goes. @default the project root (where `pulumi` looks for it) */
   outDir?: string;
   problems: string[];
 }
 
 export function parseNewArgs(argv: readonly string[]): NewArgs {
-  const args: NewArgs = { given: {}, yes: false, force: false, plan: true, problems: [] };
+  const args: NewArgs = { given: {}, yes: false, force: false, plan: true, help: false, problems: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const q = QUESTIONS.find((x) => x.flag === a);
@@ -149,7 +151,8 @@ export function parseNewArgs(argv: readonly string[]): NewArgs {
       const v = argv[++i];
       if (v === undefined) args.problems.push(`${a}: got nothing, expected a value`);
       else args.given[q.key] = v;
-    } else if (a === "--yes") args.yes = true;
+    } else if (a === "--help" || a === "-h") args.help = true;
+    else if (a === "--yes") args.yes = true;
     else if (a === "--force") args.force = true;
     else if (a === "--no-plan") args.plan = false;
     else if (a === "--out-dir") {
@@ -256,9 +259,11 @@ export async function collectAnswers(args: NewArgs, io: Io): Promise<Answers | s
 const q = (s: string) => JSON.stringify(s);
 
 /** The stack file: every answer with a comment saying what it does, and the main optional keys commented out. */
-export function stackFile(stack: string, a: Answers): string {
+export function stackFile(stack: string, a: Answers, schemaPath = "./schema/ferry.schema.json"): string {
   const demo = a.topology === "ec2-demo";
   const lines = [
+    // Editors with the YAML language server complete and check the file against the generated schema.
+    `# yaml-language-server: $schema=${schemaPath}`,
     `# Stack ${stack}: written by \`npm run new\`. Check it offline with \`npm run plan -- ${stack}\` (resources, monthly`,
     `# cost, clashes with other stack files); deploy with \`pulumi up --stack ${stack}\`.`,
     "config:",
@@ -352,6 +357,10 @@ export async function runNew(
   },
 ): Promise<number> {
   const args = parseNewArgs(argv);
+  if (args.help) {
+    io.out(`${NEW_USAGE}\n`);
+    return 0;
+  }
   if (args.problems.length) {
     io.err(`${NEW_USAGE}\n${args.problems.map((p) => `${p}\n`).join("")}`);
     return 2;
@@ -367,7 +376,8 @@ export async function runNew(
     io.err(`${answers}\n`);
     return 2;
   }
-  const text = stackFile(stack, answers);
+  const schema = path.relative(path.dirname(file), path.join(ROOT, "schema", "ferry.schema.json"));
+  const text = stackFile(stack, answers, schema.startsWith(".") ? schema : `./${schema}`);
   // Parse back what was written (a typo in the template would show here, not at `pulumi up`).
   parseYaml(text);
   fs.writeFileSync(file, text);

@@ -82,7 +82,11 @@ describe("npm run new", () => {
     const doc = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.d1.yaml"), "utf8")) as {
       config: Record<string, unknown>;
     };
-    assert.deepStrictEqual(doc.config["ferry:app"], { name: "app", port: 8080, healthPath: "/" });
+    assert.deepStrictEqual(doc.config["ferry:app"], {
+      name: "app",
+      port: 8501,
+      healthPath: "/_stcore/health",
+    });
     assert.strictEqual(doc.config["ferry:topology"], "ec2-demo");
     assert.strictEqual(doc.config["ferry:dns"], undefined);
     // An existing file is kept unless --force.
@@ -145,7 +149,7 @@ describe("npm run new", () => {
     assert.strictEqual(r.code, 0, r.err);
     assert.match(
       r.err,
-      /^Port the container listens on \[8080\]: http\n {2}expected a port number from 1 to 65535\n/m,
+      /^Port the container listens on \[8501\]: http\n {2}expected a port number from 1 to 65535\n/m,
     );
     const doc = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.p1.yaml"), "utf8")) as {
       config: Record<string, unknown>;
