@@ -54,8 +54,8 @@ describe("cost estimate of the committed and fixture stacks", () => {
       assertLines(e, [
         ["EC2 t3.medium (instance hours)", [0 * 0.048, 20 * 0.048, 90 * 0.048]],
         ["Lambda requests (assumed 1000 a month", all(requests)],
-        ["Lambda duration, arm64 128 MB (0.3 s a request)", all(duration)],
-        ["Lambda duration, arm64 128 MB (0.3 s a request)", all(duration)],
+        ["Lambda duration of ragstream-demo-park, arm64 128 MB (0.3 s a request)", all(duration)],
+        ["Lambda duration of ragstream-demo-wake, arm64 128 MB (0.3 s a request)", all(duration)],
         ["EBS gp3 root volume, 12 GB", all(12 * 0.0952)],
         ["public IPv4 of the instance", [0 * 0.005, 20 * 0.005, 90 * 0.005]],
         ["NAT gateways: 0 declared", all(0)],
@@ -63,7 +63,7 @@ describe("cost estimate of the committed and fixture stacks", () => {
         ["CloudWatch Logs ingestion, Lambda log groups × 2", all(2 * 0.001 * 0.63)],
         ["CloudWatch Logs storage, Lambda log groups", all(2 * 0.001 * 0.0324)],
         ["ECR storage (assumed 1 GB per repository × 1, up to 10 images kept", all(1 * 0.1)],
-        ["Route 53 hosted zone of demo.rusbehabtahi.com", all(0.5)],
+        ["Route 53 hosted zone holding demo.rusbehabtahi.com", all(0.5)],
       ]);
       const fixed = 12 * 0.0952 + 0.1 + 0.1 + 0.5 + requests + 2 * duration + wakeLogs;
       assert.deepStrictEqual(

@@ -378,7 +378,7 @@ describe("cost estimate: Fargate arithmetic (us-east-1)", () => {
       res("aws:ec2/natGateway:NatGateway", "nat-b"),
     ];
     const z = estimate({ resources: [...base, record, ...nats] }, { region: "us-east-1" });
-    near(line(z, "Route 53 hosted zone of app.example.com").usd, [0.5, 0.5], "one looked-up zone");
+    near(line(z, "Route 53 hosted zone holding app.example.com").usd, [0.5, 0.5], "one looked-up zone");
     assert.match(line(z, "Route 53 hosted zone").item, /may be shared/);
     near(line(z, "NAT gateways: 2 declared").usd, [2 * H * 0.045, 2 * H * 0.045], "2 NAT gateways");
   });

@@ -463,7 +463,7 @@ describe("sharing the demo: Pulumi.demo.yaml", () => {
       );
       const items = est.lines.map((l) => l.item);
       assert.ok(items.some((i) => i.startsWith("Lambda requests")));
-      assert.ok(items.some((i) => i.startsWith("Lambda duration, arm64 128 MB")));
+      assert.ok(items.some((i) => /^Lambda duration of \S+, arm64 128 MB/.test(i)));
       assert.ok(items.some((i) => i.startsWith("CloudWatch Logs ingestion, Lambda log groups")));
       assert.deepEqual(est.notPriced, []);
       const free = est.free.map((f) => f.group);

@@ -809,7 +809,7 @@ function priceFunctions(c: Accumulator): void {
     const gb = Number(fn.inputs.memorySize ?? 128) / 1024;
     c.addOrSkip({
       category: "compute",
-      item: `Lambda duration, arm64 ${Number(fn.inputs.memorySize ?? 128)} MB (${c.a.lambdaSecondsPerRequest} s a request)`,
+      item: `Lambda duration of ${String(fn.inputs.name ?? fn.name)}, arm64 ${Number(fn.inputs.memorySize ?? 128)} MB (${c.a.lambdaSecondsPerRequest} s a request)`,
       what: "Lambda duration",
       from: [fn],
       priceId: "lambda:arm64-gb-second",
@@ -958,7 +958,7 @@ function priceZones(c: Accumulator): void {
     if (p)
       c.add({
         category: "dns",
-        item: `Route 53 hosted zone of ${names.join(", ") || "the records"} (looked up, not created: may be shared with other records and stacks)`,
+        item: `Route 53 hosted zone holding ${names.join(", ") || "the records"} (looked up, not created: may be shared with other records and stacks)`,
         from: [],
         price: p,
         qty: () => lookedUp.length,
