@@ -337,7 +337,7 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
       resource: `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000000`,
       context: cc.region,
     },
-    control: ownCert && { action: "acm:DeleteCertificate", resource: ownCert, context: cc.own },
+    control: ownCert ? { action: "acm:DeleteCertificate", resource: ownCert, context: cc.own } : undefined,
   });
   const target = ev.ofType("aws:appautoscaling/target:Target")[0];
   const scalable = `arn:aws:application-autoscaling:${at}:scalable-target/0123456789abcdef0123`;
@@ -382,7 +382,9 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
       resource: `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000000`,
       context: { ...cc.create, ...foreignTags("Resource"), "aws:RequestedRegion": certRegion },
     },
-    control: ownCert && { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create },
+    control: ownCert
+      ? { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create }
+      : undefined,
   });
   const certFor = (name: string, region: string): IamRequest => ({
     action: "acm:RequestCertificate",
@@ -413,7 +415,9 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
       resource: ownCert ?? `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000001`,
       context: { ...foreignTags("Request"), "aws:RequestedRegion": certRegion },
     },
-    control: ownCert && { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create },
+    control: ownCert
+      ? { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create }
+      : undefined,
   });
 
   // 3b. CloudFront: distributions and VPC origins are the stack's only by their tags (ids are generated).
@@ -818,6 +822,20 @@ for (const stack of stackFiles())
         }
       assert.deepEqual(failures, []);
       assert.ok(count >= 20, `only ${count} deploy calls derived`);
+    });
+
+    it("allows the preview role the program's lookups, and the drift role the refresh reads, that a deploy makes", async function () {
+      this.timeout(120_000);
+      const failures: string[] = [];
+      for (const r of ev.resources)
+        for (const call of deployCalls(r, f, ev))
+          for (const role of call.alsoBy ?? []) {
+            if (!f.roles[role]) continue;
+            const decision = await decide(f, role, call.request);
+            if (decision !== "Allowed")
+              failures.push(`${role} ${decision}: ${call.why} — ${show(call.request)}`);
+          }
+      assert.deepEqual(failures, []);
     });
 
     it("every declared IAM resource is one a CI deploy cannot change", async () => {

@@ -124,6 +124,8 @@ export function stackFacts(ev: Evaluation): StackFacts {
 export interface DeployCall {
   readonly why: string;
   readonly request: IamRequest;
+  /** Also made by a preview (the program's lookups) or a refresh (reading the resource back). */
+  readonly alsoBy?: readonly ("preview" | "drift")[];
 }
 
 /** Request context helpers: what AWS sets on a regional call, on a tagged create, on an existing resource. */
@@ -174,9 +176,11 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
     action: string,
     resource: string,
     context: IamRequest["context"] = c.region,
-  ) => ({
+    alsoBy?: DeployCall["alsoBy"],
+  ): DeployCall => ({
     why: `${r.type} ${r.name}: ${why}`,
     request: { action, resource, context },
+    ...(alsoBy ? { alsoBy } : {}),
   });
   const ec2 = (type: string, id: string) => `arn:aws:ec2:${at(f)}:${type}/${id}`;
   const passRole = (roleArn: string, service: string) =>
@@ -319,12 +323,16 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         // aws.ec2.getManagedPrefixList (CloudFront's origin-facing servers), made by preview and deploy alike.
         ...(prefixList
           ? [
-              call("look up the prefix list", "ec2:DescribeManagedPrefixLists", "*", c.region),
+              call("look up the prefix list", "ec2:DescribeManagedPrefixLists", "*", c.region, [
+                "preview",
+                "drift",
+              ]),
               call(
                 "read its entries",
                 "ec2:GetManagedPrefixListEntries",
                 `arn:aws:ec2:${f.region}:aws:prefix-list/${prefixList}`,
                 c.region,
+                ["preview", "drift"],
               ),
             ]
           : []),
@@ -492,8 +500,9 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("create (with tags)", "cloudfront:CreateDistribution", "*", cf.create),
         call("tag at creation", "cloudfront:TagResource", s.arn, cf.create),
         call("update (and disable before a delete)", "cloudfront:UpdateDistribution", s.arn, cf.own),
-        call("wait for the deployment", "cloudfront:GetDistribution", s.arn, cf.own),
-        call("read the tags", "cloudfront:ListTagsForResource", s.arn, cf.own),
+        call("wait for the deployment", "cloudfront:GetDistribution", s.arn, cf.own, ["drift"]),
+        call("read its configuration", "cloudfront:GetDistributionConfig", s.arn, cf.own, ["drift"]),
+        call("read the tags", "cloudfront:ListTagsForResource", s.arn, cf.own, ["drift"]),
         call("delete", "cloudfront:DeleteDistribution", s.arn, cf.own),
       ];
     }
@@ -506,7 +515,8 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("the origin's region", "ec2:DescribeRegions", "*", c.region),
         call("the origin's load balancer", "elasticloadbalancing:DescribeLoadBalancers", "*", c.region),
         call("the origin's listeners", "elasticloadbalancing:DescribeListeners", "*", c.region),
-        call("wait for it", "cloudfront:GetVpcOrigin", s.arn, cf.own),
+        call("wait for it", "cloudfront:GetVpcOrigin", s.arn, cf.own, ["drift"]),
+        call("read the tags", "cloudfront:ListTagsForResource", s.arn, cf.own, ["drift"]),
         call("update", "cloudfront:UpdateVpcOrigin", s.arn, cf.own),
         call("delete", "cloudfront:DeleteVpcOrigin", s.arn, cf.own),
       ];
@@ -516,7 +526,7 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
       const arn = `arn:aws:cloudfront::${f.account}:response-headers-policy/${s.id ?? r.name}`;
       return [
         call("create", "cloudfront:CreateResponseHeadersPolicy", "*", cf.region),
-        call("read", "cloudfront:GetResponseHeadersPolicy", arn, cf.region),
+        call("read", "cloudfront:GetResponseHeadersPolicy", arn, cf.region, ["drift"]),
         call("update", "cloudfront:UpdateResponseHeadersPolicy", arn, cf.region),
         call("delete", "cloudfront:DeleteResponseHeadersPolicy", arn, cf.region),
       ];
