@@ -8,7 +8,7 @@
 //
 // Everything else is scoped to this stack:
 // - named resources by exact name (never "<prefix>*", which reaches stack "demo2" from "demo");
-// - resources with generated ids (EC2, load balancing, certificates, scalable targets) by ferry's own
+// - resources with generated ids (EC2, load balancing, certificates, scalable targets, CloudFront) by ferry's own
 //   `stack`/`app` tags, which a stack file cannot override, and which CI can set only while creating a
 //   resource (ec2:CreateAction / elasticloadbalancing:CreateAction): nothing that exists can be adopted;
 // - creates that act on an existing resource (RunInstances into a subnet with security groups, a listener
