@@ -620,6 +620,13 @@ export const REGION_SCOPED_ACTIONS: readonly string[] = [
   "elasticloadbalancing:CreateLoadBalancer",
   "elasticloadbalancing:CreateTargetGroup",
   "acm:RequestCertificate",
+  "cloudfront:CreateDistribution",
+  "cloudfront:CreateVpcOrigin",
+  "cloudfront:CreateResponseHeadersPolicy",
+  // CloudFront response headers policies carry no tags and no name in their ARN: the stack's own cannot be
+  // told apart from the account's others (docs/security.md, limits).
+  "cloudfront:UpdateResponseHeadersPolicy",
+  "cloudfront:DeleteResponseHeadersPolicy",
   // (A listener or rule is created on an existing load balancer or listener: those need its tags.)
   // Tagging at creation (the statements add an ec2:CreateAction / elasticloadbalancing:CreateAction condition).
   "ec2:CreateTags",

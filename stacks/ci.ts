@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { deployEnvironment } from "../config/ci";
-import { CiAccess, type CiScopeArgs } from "../components/ciAccess";
+import { CiAccess, CLOUDFRONT_REGION, type CiScopeArgs } from "../components/ciAccess";
 import { fargateNames } from "../components/fargateNames";
 import { NAME_LIMITS, physicalName } from "../components/names";
 import { parkFunctionName } from "../components/ec2Demo/parking";
@@ -84,6 +84,8 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
     instance: demo ? { type: demo.instanceType, subnetId: demo.subnetId } : undefined,
     // The demo's rollout runs this document (components/ec2Demo/rolloutDocument.ts) and no other.
     rolloutDocumentName: demo ? rolloutDocumentName(prefix) : undefined,
+    // components/edge.ts: CloudFront in front of the service unless the plain-HTTP opt-out is set.
+    cloudfront: fargate !== undefined && !fargate.insecureHttpOnly,
     vpcId: fargate?.vpcId,
     ownVpc: fargate !== undefined && fargate.vpcId === undefined,
     // Only secrets the program stores from config are encrypted with a key the deploy must use.
@@ -128,9 +130,12 @@ export function deployCi(
           shared.dns && fqdn
             ? {
                 zoneArn: shared.dns.zoneArn,
-                // The demo's A record (ec2Demo.ts) or the ALB alias (dns.ts): one A record at the stack's name.
-                records: [{ name: fqdn, types: ["A"] }],
+                // The demo's A record (ec2Demo.ts) or the CloudFront aliases (dns.ts, stacks/fargate.ts): A and
+                // AAAA at the stack's name.
+                records: [{ name: fqdn, types: cfg.topology === "fargate-ha" ? ["A", "AAAA"] : ["A"] }],
                 certificateFor: cfg.topology === "fargate-ha" ? fqdn : undefined,
+                // CloudFront serves certificates from us-east-1 only (stacks/shared.ts).
+                certificateRegion: cfg.topology === "fargate-ha" ? CLOUDFRONT_REGION : undefined,
               }
             : undefined,
       },

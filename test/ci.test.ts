@@ -375,12 +375,16 @@ describe("CI permissions (pure)", () => {
   });
   const prod = fargateScope({
     dataBucket: { namePrefix: "vibejudge-prod-data-" },
+    cloudfront: true,
     dns: {
       zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
-      records: [{ name: "app.example.com", types: ["A"] }],
+      records: [{ name: "app.example.com", types: ["A", "AAAA"] }],
       certificateFor: "app.example.com",
+      certificateRegion: "us-east-1",
     },
   });
+  /** The same stack outside us-east-1: CloudFront and its certificate stay in us-east-1. */
+  const prodEu = { ...prod, region: "eu-west-1" };
   const documents = (s: CiScope): [string, PolicyDocument][] => [
     ["deploy", deployPolicy(s)],
     ["network", deployNetworkPolicy(s)],
@@ -398,6 +402,7 @@ describe("CI permissions (pure)", () => {
     };
     const everyOption = [
       { ...prod, ...extras, alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`) },
+      { ...prodEu, ...extras, alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`) },
       { ...demo, ...extras },
     ];
     for (const s of everyOption)
@@ -466,17 +471,55 @@ describe("CI permissions (pure)", () => {
     for (const [s, region] of [
       [demo, "eu-central-1"],
       [prod, "us-east-1"],
+      [prodEu, "eu-west-1"],
     ] as const)
       for (const [kind, doc] of documents(s))
         for (const st of allows(doc).filter((x) => resourcesOf(x).includes("*"))) {
           const global = actionsOf(st).every((a) => /^(route53|sts|ecr:GetAuthorizationToken)/.test(a));
           if (global) continue;
+          // CloudFront (a global service) and the certificate it serves: us-east-1, whatever the stack's region.
+          const usEast1 = actionsOf(st).every((a) => /^(cloudfront|acm):/.test(a));
           assert.equal(
             (st.Condition?.StringEquals as Record<string, string> | undefined)?.["aws:RequestedRegion"],
-            region,
+            usEast1 ? "us-east-1" : region,
             `${kind} ${st.Sid}`,
           );
         }
+  });
+
+  it("CloudFront: created only with this stack's tags, changed only with them; its certificate only in us-east-1", () => {
+    const byId = Object.fromEntries(deployPolicy(prodEu).Statement.map((x) => [x.Sid, x]));
+    const eq = (sid: string) => byId[sid].Condition!.StringEquals as Record<string, string>;
+    assert.deepEqual(actionsOf(byId.CloudFrontCreateTagged), [
+      "cloudfront:CreateDistribution",
+      "cloudfront:CreateVpcOrigin",
+    ]);
+    assert.deepEqual(eq("CloudFrontCreateTagged"), {
+      "aws:RequestedRegion": "us-east-1",
+      "aws:RequestTag/app": "vibejudge",
+      "aws:RequestTag/stack": "prod",
+    });
+    assert.equal(eq("CloudFrontOwn")["aws:ResourceTag/stack"], "prod");
+    assert.deepEqual(resourcesOf(byId.CloudFrontOwn), [
+      "arn:aws:cloudfront::123456789012:distribution/*",
+      "arn:aws:cloudfront::123456789012:vpcorigin/*",
+    ]);
+    assert.deepEqual(byId.CloudFrontTagOwn.Condition!["ForAllValues:StringNotEquals"], {
+      "aws:TagKeys": ["stack", "app"],
+    });
+    // No IAM: the VPC origins' service-linked role comes from a local admin `pulumi up`.
+    for (const [, doc] of documents(prodEu))
+      for (const st of allows(doc)) assert.ok(!actionsOf(st).includes("iam:CreateServiceLinkedRole"), st.Sid);
+    for (const sid of ["CertificateRequest", "CertificateTagOnCreate", "CertificateOwn"])
+      assert.equal(eq(sid)["aws:RequestedRegion"], "us-east-1", sid);
+    assert.deepEqual(resourcesOf(byId.CertificateOwn), ["arn:aws:acm:us-east-1:123456789012:certificate/*"]);
+    // The prefix-list lookup is a preview's; without CloudFront there is none of it.
+    const preview = (s: CiScope) => allows(previewPolicy(s)).flatMap(actionsOf);
+    assert.ok(preview(prodEu).includes("ec2:GetManagedPrefixListEntries"));
+    assert.ok(!preview({ ...prodEu, cloudfront: false }).includes("ec2:GetManagedPrefixListEntries"));
+    assert.ok(
+      !deployPolicy({ ...prodEu, cloudfront: false }).Statement.some((x) => x.Sid.startsWith("CloudFront")),
+    );
   });
 
   it("named resources by exact name or a delimited path: nothing reaches stack demo2 or demo-eu", () => {
@@ -553,7 +596,7 @@ describe("CI permissions (pure)", () => {
     assert.deepEqual(byId.DnsRecords.Condition, {
       "ForAllValues:StringEquals": {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["app.example.com"],
-        "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+        "route53:ChangeResourceRecordSetsRecordTypes": ["A", "AAAA"],
         "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT", "DELETE"],
       },
     });

@@ -10,7 +10,16 @@ import * as assert from "node:assert/strict";
 import { stackPrefix } from "../components/names";
 import { evaluateStack, stackFiles, type Evaluation } from "./support/harness";
 import { evaluate, type Decision, type IamRequest, type NamedPolicy } from "./support/iam";
-import { contexts, deployCalls, stackFacts, withCi, type StackFacts } from "./support/iamStack";
+import {
+  certificateArn,
+  cloudfrontContexts,
+  contexts,
+  deployCalls,
+  regionOf,
+  stackFacts,
+  withCi,
+  type StackFacts,
+} from "./support/iamStack";
 
 type RoleKind = "deploy" | "preview" | "drift";
 
@@ -315,15 +324,20 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     control: vpc && { action: "ec2:CreateSecurityGroup", resource: vpc.state.arn, context: c.own },
   });
   const cert = ev.ofType("aws:acm/certificate:Certificate")[0];
+  // The certificate lives in its provider's region (us-east-1 for CloudFront); so do the foreign ones tried.
+  const certRegion = cert ? regionOf(cert, ev, f) : f.region;
+  const cc = contexts({ ...f, region: certRegion });
+  const certAt = `${certRegion}:${f.account}`;
+  const ownCert = cert ? certificateArn(cert, ev, f) : undefined;
   add({
     route: "3 acm:DeleteCertificate on a foreign certificate",
     role: "deploy",
     request: {
       action: "acm:DeleteCertificate",
-      resource: `arn:aws:acm:${at}:certificate/00000000-0000-4000-8000-000000000000`,
-      context: untagged,
+      resource: `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000000`,
+      context: cc.region,
     },
-    control: cert && { action: "acm:DeleteCertificate", resource: cert.state.arn, context: c.own },
+    control: ownCert ? { action: "acm:DeleteCertificate", resource: ownCert, context: cc.own } : undefined,
   });
   const target = ev.ofType("aws:appautoscaling/target:Target")[0];
   const scalable = `arn:aws:application-autoscaling:${at}:scalable-target/0123456789abcdef0123`;
@@ -365,10 +379,141 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     role: "deploy",
     request: {
       action: "acm:AddTagsToCertificate",
-      resource: `arn:aws:acm:${at}:certificate/00000000-0000-4000-8000-000000000000`,
-      context: { ...c.create, ...foreignTags("Resource") },
+      resource: `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000000`,
+      context: { ...cc.create, ...foreignTags("Resource"), "aws:RequestedRegion": certRegion },
     },
-    control: cert && { action: "acm:AddTagsToCertificate", resource: cert.state.arn, context: c.create },
+    control: ownCert
+      ? { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create }
+      : undefined,
+  });
+  const certFor = (name: string, region: string): IamRequest => ({
+    action: "acm:RequestCertificate",
+    resource: "*",
+    context: { ...contexts({ ...f, region }).create, "acm:DomainNames": [name] },
+  });
+  const ownCertRequest = cert && certFor(String(cert.inputs.domainName), certRegion);
+  add({
+    route: "3 a certificate (in the certificate's region) for another stack's name",
+    role: "deploy",
+    request: certFor(`${others[0]}.example.com`, certRegion),
+    control: ownCertRequest,
+  });
+  add({
+    route: "3 a certificate for the stack's name in another region than CloudFront's (us-east-1)",
+    role: "deploy",
+    request: certFor(
+      String(cert?.inputs.domainName ?? `${prefix}.example.com`),
+      certRegion === "eu-central-1" ? "eu-west-1" : "eu-central-1",
+    ),
+    control: ownCertRequest,
+  });
+  add({
+    route: "3 tagging a certificate at request for another stack",
+    role: "deploy",
+    request: {
+      action: "acm:AddTagsToCertificate",
+      resource: ownCert ?? `arn:aws:acm:${certAt}:certificate/00000000-0000-4000-8000-000000000001`,
+      context: { ...foreignTags("Request"), "aws:RequestedRegion": certRegion },
+    },
+    control: ownCert
+      ? { action: "acm:AddTagsToCertificate", resource: ownCert, context: cc.create }
+      : undefined,
+  });
+
+  // 3b. CloudFront: distributions and VPC origins are the stack's only by their tags (ids are generated).
+  const cf = cloudfrontContexts(f);
+  const cfForeign = (kind: "Resource" | "Request") => ({
+    ...foreignTags(kind),
+    "aws:RequestedRegion": "us-east-1",
+  });
+  const distribution = ev.ofType("aws:cloudfront/distribution:Distribution")[0];
+  const vpcOrigin = ev.ofType("aws:cloudfront/vpcOrigin:VpcOrigin")[0];
+  const foreignDistribution = `arn:aws:cloudfront::${f.account}:distribution/E0FOREIGN00000`;
+  const foreignOrigin = `arn:aws:cloudfront::${f.account}:vpcorigin/vo_foreign0000000000000000`;
+  const onOwn = (action: string, r: typeof distribution) =>
+    r && { action, resource: String(r.state.arn), context: cf.own };
+  add({
+    route: "3b UpdateDistribution on another stack's distribution",
+    role: "deploy",
+    request: {
+      action: "cloudfront:UpdateDistribution",
+      resource: foreignDistribution,
+      context: cfForeign("Resource"),
+    },
+    control: onOwn("cloudfront:UpdateDistribution", distribution),
+  });
+  add({
+    route: "3b DeleteDistribution on an untagged (foreign) distribution",
+    role: "deploy",
+    request: { action: "cloudfront:DeleteDistribution", resource: foreignDistribution, context: cf.region },
+    control: onOwn("cloudfront:DeleteDistribution", distribution),
+  });
+  const create = (action: string, context: IamRequest["context"]): IamRequest => ({
+    action,
+    resource: "*",
+    context,
+  });
+  for (const action of ["cloudfront:CreateDistribution", "cloudfront:CreateVpcOrigin"]) {
+    add({
+      route: `3b ${action} with another stack's tags`,
+      role: "deploy",
+      request: create(action, cfForeign("Request")),
+      control: distribution && create(action, cf.create),
+    });
+    add({
+      route: `3b ${action} without this stack's tags`,
+      role: "deploy",
+      request: create(action, cf.region),
+      control: distribution && create(action, cf.create),
+    });
+  }
+  add({
+    route: "3b UpdateVpcOrigin on a foreign VPC origin (pointing CloudFront at another load balancer)",
+    role: "deploy",
+    request: {
+      action: "cloudfront:UpdateVpcOrigin",
+      resource: foreignOrigin,
+      context: cfForeign("Resource"),
+    },
+    control: onOwn("cloudfront:UpdateVpcOrigin", vpcOrigin),
+  });
+  add({
+    route: "3b claiming another stack's distribution with this stack's tags",
+    role: "deploy",
+    request: {
+      action: "cloudfront:TagResource",
+      resource: foreignDistribution,
+      context: { ...cf.create, ...cfForeign("Resource") },
+    },
+    control: distribution && {
+      action: "cloudfront:TagResource",
+      resource: String(distribution.state.arn),
+      context: cf.create,
+    },
+  });
+  add({
+    route: "3b re-tagging the own distribution as another stack's",
+    role: "deploy",
+    request: {
+      action: "cloudfront:TagResource",
+      resource: String(distribution?.state.arn ?? foreignDistribution),
+      context: { ...cf.own, "aws:RequestTag/stack": `${f.tags.stack}-eu`, "aws:TagKeys": ["stack"] },
+    },
+    control: distribution && {
+      action: "cloudfront:TagResource",
+      resource: String(distribution.state.arn),
+      context: { ...cf.own, "aws:RequestTag/Name": "web", "aws:TagKeys": ["Name"] },
+    },
+  });
+  add({
+    route: "3b the drift role reads another stack's distribution",
+    role: "drift",
+    request: {
+      action: "cloudfront:GetDistributionConfig",
+      resource: foreignDistribution,
+      context: cfForeign("Resource"),
+    },
+    control: onOwn("cloudfront:GetDistributionConfig", distribution),
   });
 
   // 4. A shell on the instance.
@@ -449,6 +594,21 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     role: "deploy",
     request: rr(`${others[0]}.${apex}`, "A"),
     control,
+  });
+  const records = ev.ofType("aws:route53/record:Record");
+  const ownAaaa = records.find((x) => x.inputs.type === "AAAA");
+  const aaaaControl = ownAaaa && rr(String(ownAaaa.inputs.name).toLowerCase().replace(/\.$/, ""), "AAAA");
+  add({
+    route: "5 an AAAA record for another stack's name",
+    role: "deploy",
+    request: rr(`${others[0]}.${apex}`, "AAAA"),
+    control: aaaaControl,
+  });
+  add({
+    route: "5 the apex AAAA record",
+    role: "deploy",
+    request: rr(apex, "AAAA"),
+    control: aaaaControl,
   });
 
   // 6. Name patterns that reach demo2 / demo-eu.
@@ -662,6 +822,20 @@ for (const stack of stackFiles())
         }
       assert.deepEqual(failures, []);
       assert.ok(count >= 20, `only ${count} deploy calls derived`);
+    });
+
+    it("allows the preview role the program's lookups, and the drift role the refresh reads, that a deploy makes", async function () {
+      this.timeout(120_000);
+      const failures: string[] = [];
+      for (const r of ev.resources)
+        for (const call of deployCalls(r, f, ev))
+          for (const role of call.alsoBy ?? []) {
+            if (!f.roles[role]) continue;
+            const decision = await decide(f, role, call.request);
+            if (decision !== "Allowed")
+              failures.push(`${role} ${decision}: ${call.why} — ${show(call.request)}`);
+          }
+      assert.deepEqual(failures, []);
     });
 
     it("every declared IAM resource is one a CI deploy cannot change", async () => {

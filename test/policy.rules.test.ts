@@ -666,10 +666,12 @@ describe("policy rules: IAM", () => {
       passRoles: [{ name: "vibejudge-prod-task", service: "ecs-tasks.amazonaws.com" }],
       instanceProfileNames: [],
       ownVpc: true,
+      cloudfront: true,
       dns: {
         zoneArn: "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
-        records: [{ name: "app.example.com", types: ["A"] }],
+        records: [{ name: "app.example.com", types: ["A", "AAAA"] }],
         certificateFor: "app.example.com",
+        certificateRegion: "us-east-1",
       },
       secretKmsKeyArns: ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"],
       state: { bucket: "ferry-state-123456789012", project: "ferry", stack: "prod" },
@@ -699,6 +701,10 @@ describe("policy rules: IAM", () => {
       preview: previewPolicy(scope()),
       previewMinimal: previewPolicy(scope({ dns: undefined, state: undefined, secretsKmsKeyArn: undefined })),
       drift: driftPolicy(scope(), ci),
+      // Outside us-east-1: CloudFront and its certificate still pinned to us-east-1.
+      deployFargateEu: deployPolicy(scope({ region: "eu-west-1" })),
+      previewFargateEu: previewPolicy(scope({ region: "eu-west-1" })),
+      driftFargateEu: driftPolicy(scope({ region: "eu-west-1" }), ci),
       driftDemo: driftPolicy(demoScope, ci),
       push: ecrPushPolicy(repo),
       execution: executionRolePolicy({

@@ -8,7 +8,7 @@
 //
 // Everything else is scoped to this stack:
 // - named resources by exact name (never "<prefix>*", which reaches stack "demo2" from "demo");
-// - resources with generated ids (EC2, load balancing, certificates, scalable targets) by ferry's own
+// - resources with generated ids (EC2, load balancing, certificates, scalable targets, CloudFront) by ferry's own
 //   `stack`/`app` tags, which a stack file cannot override, and which CI can set only while creating a
 //   resource (ec2:CreateAction / elasticloadbalancing:CreateAction): nothing that exists can be adopted;
 // - creates that act on an existing resource (RunInstances into a subnet with security groups, a listener
@@ -17,6 +17,8 @@ import { policy, type ConditionBlock, type PolicyDocument, type PolicyStatement 
 import {
   arnsOf,
   FERRY_TAG_KEYS,
+  inCertificateRegion,
+  inCloudFrontRegion,
   inRegion,
   requestTags,
   resourceTags,
@@ -451,13 +453,14 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
   if (s.dns?.certificateFor)
     statements.push(
       {
-        // RequestCertificate has no resource: pinned to the stack's name and its tags.
+        // RequestCertificate has no resource: pinned to the stack's name and the certificate's region (us-east-1,
+        // where CloudFront takes certificates from).
         Sid: "CertificateRequest",
         Effect: "Allow",
         Action: ["acm:RequestCertificate"],
         Resource: "*",
         Condition: {
-          StringEquals: inRegion(s),
+          StringEquals: inCertificateRegion(s),
           "ForAllValues:StringEquals": { "acm:DomainNames": [s.dns.certificateFor] },
         },
       },
@@ -468,7 +471,7 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         Action: ["acm:AddTagsToCertificate"],
         Resource: a.certificates,
         Condition: {
-          StringEquals: { ...inRegion(s), ...requestTags(s) },
+          StringEquals: { ...inCertificateRegion(s), ...requestTags(s) },
           StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
         },
       },
@@ -477,10 +480,79 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         Effect: "Allow",
         Action: ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"],
         Resource: a.certificates,
-        Condition: own,
+        Condition: { StringEquals: { ...inCertificateRegion(s), ...resourceTags(s) } },
       },
     );
+  if (s.cloudfront) statements.push(...edgeStatements(s));
   return statements;
+}
+
+/**
+ * CloudFront in front of the service (components/edge.ts): a distribution and a VPC origin, created with this
+ * stack's tags and changed only with them; the response headers policy, which CloudFront cannot tag. CloudFront
+ * is global: its requests carry aws:RequestedRegion us-east-1. Its VPC origins work through the service-linked
+ * role AWSServiceRoleForCloudFrontVPCOrigin, which CI cannot create (no IAM changes): the first local `pulumi
+ * up` does (docs/security.md).
+ */
+function edgeStatements(s: CiScope): PolicyStatement[] {
+  const a = arnsOf(s);
+  const cloudfront = [a.distributions, a.vpcOrigins];
+  return [
+    {
+      // The create calls have no resource (the ids are generated): only with this stack's tags.
+      Sid: "CloudFrontCreateTagged",
+      Effect: "Allow",
+      Action: ["cloudfront:CreateDistribution", "cloudfront:CreateVpcOrigin"],
+      Resource: "*",
+      Condition: { StringEquals: { ...inCloudFrontRegion(), ...requestTags(s) } },
+    },
+    {
+      // Tags set with a create (CreateDistributionWithTags needs TagResource). CloudFront has no "create
+      // action" key: like certificates, another stack's resource is refused, an untagged one is not.
+      Sid: "CloudFrontTagOnCreate",
+      Effect: "Allow",
+      Action: ["cloudfront:TagResource"],
+      Resource: cloudfront,
+      Condition: {
+        StringEquals: { ...inCloudFrontRegion(), ...requestTags(s) },
+        StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
+      },
+    },
+    {
+      Sid: "CloudFrontTagOwn",
+      Effect: "Allow",
+      Action: ["cloudfront:TagResource", "cloudfront:UntagResource"],
+      Resource: cloudfront,
+      Condition: allOf({ StringEquals: { ...inCloudFrontRegion(), ...resourceTags(s) } }, keepsFerryTags),
+    },
+    {
+      Sid: "CloudFrontOwn",
+      Effect: "Allow",
+      Action: [
+        "cloudfront:UpdateDistribution",
+        "cloudfront:DeleteDistribution",
+        "cloudfront:UpdateVpcOrigin",
+        "cloudfront:DeleteVpcOrigin",
+      ],
+      Resource: cloudfront,
+      Condition: { StringEquals: { ...inCloudFrontRegion(), ...resourceTags(s) } },
+    },
+    {
+      Sid: "CloudFrontHeadersPolicyCreate",
+      Effect: "Allow",
+      Action: ["cloudfront:CreateResponseHeadersPolicy"],
+      Resource: "*",
+      Condition: { StringEquals: inCloudFrontRegion() },
+    },
+    {
+      // No tags and no name in the ARN: any response headers policy of the account (docs/security.md).
+      Sid: "CloudFrontHeadersPolicy",
+      Effect: "Allow",
+      Action: ["cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy"],
+      Resource: a.responseHeadersPolicies,
+      Condition: { StringEquals: inCloudFrontRegion() },
+    },
+  ];
 }
 
 /** The rollout: the stack's own SSM document on the stack's own instance; no shell. */

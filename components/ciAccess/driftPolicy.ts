@@ -4,7 +4,14 @@
 // definition's environment, any instance's attributes) or return values (the stack's own parameters).
 // The deploy role has these reads too: `pulumi up` reads each resource back after changing it.
 import { policy, type PolicyDocument, type PolicyStatement } from "./document";
-import { arnsOf, inRegion, resourceTags, type CiScope } from "./scope";
+import {
+  arnsOf,
+  inCertificateRegion,
+  inCloudFrontRegion,
+  inRegion,
+  resourceTags,
+  type CiScope,
+} from "./scope";
 
 /** The CI identities of this stack (a refresh reads them back too). */
 export interface CiIdentityArns {
@@ -28,6 +35,8 @@ export const REGIONAL_DESCRIBES: readonly string[] = [
   "ec2:DescribeNetworkInterfaces",
   "ec2:DescribeNetworkAcls",
   "ec2:DescribeAccountAttributes",
+  // Creating a CloudFront VPC origin checks the caller may describe the origin's region, VPC and load balancer.
+  "ec2:DescribeRegions",
   "elasticloadbalancing:DescribeLoadBalancers",
   "elasticloadbalancing:DescribeLoadBalancerAttributes",
   "elasticloadbalancing:DescribeListeners",
@@ -208,8 +217,31 @@ export function driftStatements(s: CiScope, ci: CiIdentityArns): PolicyStatement
       Effect: "Allow",
       Action: ["acm:DescribeCertificate", "acm:ListTagsForCertificate"],
       Resource: a.certificates,
-      Condition: { StringEquals: { ...inRegion(s), ...resourceTags(s) } },
+      Condition: { StringEquals: { ...inCertificateRegion(s), ...resourceTags(s) } },
     });
+  if (s.cloudfront)
+    statements.push(
+      {
+        Sid: "CloudFrontRead",
+        Effect: "Allow",
+        Action: [
+          "cloudfront:GetDistribution",
+          "cloudfront:GetDistributionConfig",
+          "cloudfront:GetVpcOrigin",
+          "cloudfront:ListTagsForResource",
+        ],
+        Resource: [a.distributions, a.vpcOrigins],
+        Condition: { StringEquals: { ...inCloudFrontRegion(), ...resourceTags(s) } },
+      },
+      {
+        // Untagged (CloudFront cannot tag them): any response headers policy's configuration, no data.
+        Sid: "CloudFrontHeadersPolicyRead",
+        Effect: "Allow",
+        Action: ["cloudfront:GetResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicyConfig"],
+        Resource: a.responseHeadersPolicies,
+        Condition: { StringEquals: inCloudFrontRegion() },
+      },
+    );
   if (a.dataBucket)
     statements.push({
       Sid: "DataBucketRead",

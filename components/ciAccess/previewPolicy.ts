@@ -48,6 +48,25 @@ export function previewStatements(s: CiScope): PolicyStatement[] {
       Resource: a.ecrRepository,
     },
   ];
+  if (s.cloudfront)
+    statements.push(
+      {
+        // aws.ec2.getManagedPrefixList (CloudFront's origin-facing servers): the listing accepts only "*".
+        Sid: "PrefixListLookup",
+        Effect: "Allow",
+        Action: ["ec2:DescribeManagedPrefixLists"],
+        Resource: "*",
+        Condition: { StringEquals: inRegion(s) },
+      },
+      {
+        // ...and its entries: AWS-managed lists only (owner "aws"), public address ranges.
+        Sid: "PrefixListEntries",
+        Effect: "Allow",
+        Action: ["ec2:GetManagedPrefixListEntries"],
+        Resource: a.awsPrefixLists,
+        Condition: { StringEquals: inRegion(s) },
+      },
+    );
   if (s.dns)
     statements.push(
       {

@@ -7,6 +7,12 @@ export const STACK_TAG = "stack";
 export const APP_TAG = "app";
 export const FERRY_TAG_KEYS: readonly string[] = [STACK_TAG, APP_TAG];
 
+/**
+ * The region of every CloudFront request (a global service whose endpoint is in us-east-1, so that is its
+ * aws:RequestedRegion) and of the ACM certificates CloudFront serves.
+ */
+export const CLOUDFRONT_REGION = "us-east-1";
+
 /** A role the stack declares and hands to one AWS service (iam:PassRole). */
 export interface PassableRole {
   /** Role name (path "/"): the program names every role it creates. */
@@ -70,12 +76,20 @@ export interface CiScope {
   /** Whether every VPC-scoped create must happen in a VPC that carries this stack's tags. */
   readonly ownVpc: boolean;
 
+  /**
+   * fargate-ha behind CloudFront (components/edge.ts): a distribution, a VPC origin and a response headers
+   * policy, and the lookup of CloudFront's origin-facing prefix list. @default false
+   */
+  readonly cloudfront?: boolean;
+
   /** Hosted zone and the records the stack writes in it. */
   readonly dns?: {
     readonly zoneArn: string;
     readonly records: readonly OwnRecord[];
     /** fargate-ha with a domain: the ACM validation CNAME "_<32 hex>.<fqdn>". */
     readonly certificateFor?: string;
+    /** Region of that certificate: us-east-1 for CloudFront. @default the stack's region */
+    readonly certificateRegion?: string;
   };
 
   /**
@@ -130,7 +144,15 @@ export function arnsOf(s: CiScope) {
     subnet: s.instance?.subnetId ? `arn:${p}:ec2:${at}:subnet/${s.instance.subnetId}` : undefined,
     amazonImages: `arn:${p}:ec2:${s.region}::image/*`,
     scalableTargets: `arn:${p}:application-autoscaling:${at}:scalable-target/*`,
-    certificates: `arn:${p}:acm:${at}:certificate/*`,
+    /** Certificates in the region the stack's certificate lives in (us-east-1 for CloudFront). */
+    certificates: `arn:${p}:acm:${certificateRegion(s)}:${s.accountId}:certificate/*`,
+    /** CloudFront ids are generated: every distribution / VPC origin of the account (the tags say whose). */
+    distributions: `arn:${p}:cloudfront::${s.accountId}:distribution/*`,
+    vpcOrigins: `arn:${p}:cloudfront::${s.accountId}:vpcorigin/*`,
+    /** Response headers policies carry no tags: every one of the account (docs/security.md, limits). */
+    responseHeadersPolicies: `arn:${p}:cloudfront::${s.accountId}:response-headers-policy/*`,
+    /** AWS-managed prefix lists (owner "aws") of the stack's region, e.g. CloudFront's origin-facing one. */
+    awsPrefixLists: `arn:${p}:ec2:${s.region}:aws:prefix-list/*`,
     instances: `arn:${p}:ec2:${at}:instance/*`,
     documents: `arn:${p}:ssm:${s.region}::document/*`,
     ownDocuments: `arn:${p}:ssm:${at}:document/*`,
@@ -143,6 +165,15 @@ export function arnsOf(s: CiScope) {
 
 /** StringEquals on the request's region. */
 export const inRegion = (s: CiScope) => ({ "aws:RequestedRegion": s.region });
+
+/** The region of the stack's ACM certificate (us-east-1 for CloudFront). */
+export const certificateRegion = (s: CiScope) => s.dns?.certificateRegion ?? s.region;
+
+/** StringEquals on the certificate's region. */
+export const inCertificateRegion = (s: CiScope) => ({ "aws:RequestedRegion": certificateRegion(s) });
+
+/** StringEquals on CloudFront's region (us-east-1, whatever the stack's). */
+export const inCloudFrontRegion = () => ({ "aws:RequestedRegion": CLOUDFRONT_REGION });
 
 /** The resource carries this stack's ferry tags. */
 export const resourceTags = (s: CiScope) =>

@@ -47,7 +47,16 @@ export function stackFacts(ev: Evaluation): StackFacts {
   const region = ev.config["aws:region"] ?? "us-east-1";
   const account =
     (JSON.parse(ev.config["aws:allowedAccountIds"] ?? '["123456789012"]') as string[])[0] ?? "123456789012";
-  const provider = ev.one("pulumi:providers:aws");
+  // The stack's provider ("aws"); a stack with a domain outside us-east-1 has a second one for CloudFront's
+  // certificate ("aws-us-east-1", same account pin and tags).
+  const providers = ev.ofType("pulumi:providers:aws");
+  const provider = providers.find((p) => p.name === "aws") ?? ev.one("pulumi:providers:aws");
+  for (const p of providers)
+    if (
+      JSON.stringify(parseMaybe(p.inputs.defaultTags)) !==
+      JSON.stringify(parseMaybe(provider.inputs.defaultTags))
+    )
+      throw new Error(`${ev.stack}: provider ${p.name} has other default tags than ${provider.name}`);
   const defaultTags = parseMaybe(provider.inputs.defaultTags) as
     { tags?: Record<string, string> } | undefined;
   const tags = defaultTags?.tags ?? {};
@@ -115,6 +124,8 @@ export function stackFacts(ev: Evaluation): StackFacts {
 export interface DeployCall {
   readonly why: string;
   readonly request: IamRequest;
+  /** Also made by a preview (the program's lookups) or a refresh (reading the resource back). */
+  readonly alsoBy?: readonly ("preview" | "drift")[];
 }
 
 /** Request context helpers: what AWS sets on a regional call, on a tagged create, on an existing resource. */
@@ -134,6 +145,24 @@ export function contexts(f: StackFacts) {
 
 const at = (f: StackFacts) => `${f.region}:${f.account}`;
 
+/** The region a resource is created in: its provider's (the us-east-1 provider for CloudFront's certificate). */
+export function regionOf(r: Recorded, ev: Evaluation, f: StackFacts): string {
+  if (!r.provider) return f.region;
+  const p = ev.ofType("pulumi:providers:aws").find((x) => r.provider.startsWith(`${x.urn}::`));
+  return String(p?.inputs.region ?? f.region);
+}
+
+/** A certificate's ARN in its provider's region (the mocks name every ARN in the stack's region). */
+export function certificateArn(r: Recorded, ev: Evaluation, f: StackFacts): string {
+  return String(r.state.arn).replace(/^(arn:aws:acm:)[^:]+:/, `$1${regionOf(r, ev, f)}:`);
+}
+
+/** CloudFront is global: its requests carry aws:RequestedRegion us-east-1. */
+export function cloudfrontContexts(f: StackFacts) {
+  const c = contexts({ ...f, region: "us-east-1" });
+  return c;
+}
+
 /**
  * The IAM requests `pulumi up` makes to create, change and delete one declared resource (and to pass the
  * roles it references). Unknown types fail the test, so a new resource type cannot skip the simulation.
@@ -147,9 +176,11 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
     action: string,
     resource: string,
     context: IamRequest["context"] = c.region,
-  ) => ({
+    alsoBy?: DeployCall["alsoBy"],
+  ): DeployCall => ({
     why: `${r.type} ${r.name}: ${why}`,
     request: { action, resource, context },
+    ...(alsoBy ? { alsoBy } : {}),
   });
   const ec2 = (type: string, id: string) => `arn:aws:ec2:${at(f)}:${type}/${id}`;
   const passRole = (roleArn: string, service: string) =>
@@ -287,7 +318,24 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
     case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
     case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
       const dir = r.type.includes("Ingress") ? "Ingress" : "Egress";
+      const prefixList = i.prefixListId as string | undefined;
       return [
+        // aws.ec2.getManagedPrefixList (CloudFront's origin-facing servers), made by preview and deploy alike.
+        ...(prefixList
+          ? [
+              call("look up the prefix list", "ec2:DescribeManagedPrefixLists", "*", c.region, [
+                "preview",
+                "drift",
+              ]),
+              call(
+                "read its entries",
+                "ec2:GetManagedPrefixListEntries",
+                `arn:aws:ec2:${f.region}:aws:prefix-list/${prefixList}`,
+                c.region,
+                ["preview", "drift"],
+              ),
+            ]
+          : []),
         call(
           "authorize on the group",
           `ec2:AuthorizeSecurityGroup${dir}`,
@@ -433,15 +481,56 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         }),
       );
     }
-    case "aws:acm/certificate:Certificate":
+    case "aws:acm/certificate:Certificate": {
+      // In its provider's region: us-east-1 for CloudFront, whatever the stack's region.
+      const cc = contexts({ ...f, region: regionOf(r, ev, f) });
+      const arn = certificateArn(r, ev, f);
       return [
         call("request", "acm:RequestCertificate", "*", {
-          ...c.create,
+          ...cc.create,
           "acm:DomainNames": [i.domainName, ...((i.subjectAlternativeNames as string[] | undefined) ?? [])],
         }),
-        call("tag at request", "acm:AddTagsToCertificate", s.arn, c.create),
-        call("delete", "acm:DeleteCertificate", s.arn, c.own),
+        call("tag at request", "acm:AddTagsToCertificate", arn, cc.create),
+        call("delete", "acm:DeleteCertificate", arn, cc.own),
       ];
+    }
+    case "aws:cloudfront/distribution:Distribution": {
+      const cf = cloudfrontContexts(f);
+      return [
+        call("create (with tags)", "cloudfront:CreateDistribution", "*", cf.create),
+        call("tag at creation", "cloudfront:TagResource", s.arn, cf.create),
+        call("update (and disable before a delete)", "cloudfront:UpdateDistribution", s.arn, cf.own),
+        call("wait for the deployment", "cloudfront:GetDistribution", s.arn, cf.own, ["drift"]),
+        call("read its configuration", "cloudfront:GetDistributionConfig", s.arn, cf.own, ["drift"]),
+        call("read the tags", "cloudfront:ListTagsForResource", s.arn, cf.own, ["drift"]),
+        call("delete", "cloudfront:DeleteDistribution", s.arn, cf.own),
+      ];
+    }
+    case "aws:cloudfront/vpcOrigin:VpcOrigin": {
+      const cf = cloudfrontContexts(f);
+      return [
+        call("create (with tags)", "cloudfront:CreateVpcOrigin", "*", cf.create),
+        call("tag at creation", "cloudfront:TagResource", s.arn, cf.create),
+        // CloudFront checks the caller may see the origin's region and load balancer.
+        call("the origin's region", "ec2:DescribeRegions", "*", c.region),
+        call("the origin's load balancer", "elasticloadbalancing:DescribeLoadBalancers", "*", c.region),
+        call("the origin's listeners", "elasticloadbalancing:DescribeListeners", "*", c.region),
+        call("wait for it", "cloudfront:GetVpcOrigin", s.arn, cf.own, ["drift"]),
+        call("read the tags", "cloudfront:ListTagsForResource", s.arn, cf.own, ["drift"]),
+        call("update", "cloudfront:UpdateVpcOrigin", s.arn, cf.own),
+        call("delete", "cloudfront:DeleteVpcOrigin", s.arn, cf.own),
+      ];
+    }
+    case "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": {
+      const cf = cloudfrontContexts(f);
+      const arn = `arn:aws:cloudfront::${f.account}:response-headers-policy/${s.id ?? r.name}`;
+      return [
+        call("create", "cloudfront:CreateResponseHeadersPolicy", "*", cf.region),
+        call("read", "cloudfront:GetResponseHeadersPolicy", arn, cf.region, ["drift"]),
+        call("update", "cloudfront:UpdateResponseHeadersPolicy", arn, cf.region),
+        call("delete", "cloudfront:DeleteResponseHeadersPolicy", arn, cf.region),
+      ];
+    }
     default:
       if (r.type.startsWith("aws:iam/")) return []; // CI never changes IAM: the gate stops the deploy first
       if (!r.custom) return [];
