@@ -84,7 +84,10 @@ export const ciSchema = z
       },
       { error: 'a GitHub repository "owner/name"' },
     ),
-    /** Numeric id of the repository owner: makes the immutable `sub` form exact. Set with repositoryId. */
+    /**
+     * Numeric id of the repository owner. With repositoryId, the roles also trust the immutable `sub` form
+     * (repo:OWNER@ID/REPO@ID:…), exactly; without them only repo:OWNER/REPO:… is trusted.
+     */
     ownerId: githubId("owner").optional(),
     /** Numeric id of the repository. Set with ownerId. */
     repositoryId: githubId("repository").optional(),

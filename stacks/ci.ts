@@ -54,6 +54,12 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
     logGroupNames: names ? [names.logGroup] : lambdas.map((n) => `/aws/lambda/${n}`),
     functionNames: lambdas,
     eventRuleNames: park ? [physicalName(prefix, "park", 64)] : [],
+    // components/wakePage.ts: a public function URL; components/ec2Demo/parking.ts: EventBridge only.
+    functionInvokers: [
+      ...(wake ? [{ name: wake, principal: "*" }] : []),
+      ...(park ? [{ name: park, principal: "events.amazonaws.com" }] : []),
+    ],
+    eventTargetFunctionNames: park ? [park] : [],
     clusterName: names?.cluster,
     serviceNames: names ? [names.service] : [],
     taskFamilies: names ? [names.taskFamily] : [],

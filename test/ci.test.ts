@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, type FerryConfig } from "../config";
 import {
   CI_PATH,
+  deployEdgePolicy,
   deployNetworkPolicy,
   deployPolicy,
   driftPolicy,
@@ -300,9 +301,12 @@ describe("CI trust policy (pure)", () => {
       "repo:octo/app:pull_request",
       "repo:octo@11/app@22:pull_request",
     ]);
+    // Without ownerId/repositoryId only the legacy shape: a wildcard id shape would reach sibling repositories.
     assert.deepEqual(subjectPatterns({ repository: "octo/app" }, { kind: "drift", branch: "main" }), [
       "repo:octo/app:ref:refs/heads/main",
-      "repo:octo@*/app@*:ref:refs/heads/main",
+    ]);
+    assert.deepEqual(subjectPatterns({ repository: "octo/app", ownerId: 11 }, { kind: "preview" }), [
+      "repo:octo/app:pull_request",
     ]);
   });
 
@@ -310,8 +314,14 @@ describe("CI trust policy (pure)", () => {
     const repo = { repository: "octo/app", subjectClaims: "workflow" as const };
     assert.deepEqual(subjectPatterns(repo, { kind: "deploy", environment: "prod" }), [
       "repo:octo/app:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
-      "repo:octo@*/app@*:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
     ]);
+    assert.deepEqual(
+      subjectPatterns({ ...repo, ownerId: 11, repositoryId: 22 }, { kind: "deploy", environment: "prod" }),
+      [
+        "repo:octo/app:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
+        "repo:octo@11/app@22:environment:prod:job_workflow_ref:octo/app/.github/workflows/deploy.yml@*",
+      ],
+    );
     const [preview] = subjectPatterns(repo, { kind: "preview" });
     assert.ok(
       globMatches(
@@ -349,8 +359,42 @@ describe("CI trust policy (pure)", () => {
     assert.throws(() => trustPolicy(PROVIDER, []), /at least one allowed sub/);
   });
 
-  it("the id wildcard cannot match another repository, owner or context (GitHub names have no @, / or :)", () => {
-    const [, immutable] = subjectPatterns({ repository: "octo/app" }, { kind: "drift", branch: "main" });
+  it("a sibling repository's customized subject matches no pattern, with or without the ids", () => {
+    // A `*` in place of the ids spans ":" and "/": "repo:octo@*/app@*:…" matched this sub of repo octo/other.
+    const sibling = "repo:octo@11/other@33:ref:refs/heads/x/app@22:environment:demo";
+    for (const repo of [
+      { repository: "octo/app" },
+      { repository: "octo/app", ownerId: 11, repositoryId: 22 },
+      { repository: "octo/app", subjectClaims: "workflow" as const },
+    ]) {
+      const subs = subjectPatterns(repo, { kind: "deploy", environment: "demo" });
+      assert.ok(!subs.some((p) => globMatches(p, sibling)), JSON.stringify(repo));
+      // Positive control: the repository's own subject in the shape it is configured for.
+      assert.ok(
+        subs.some((p) =>
+          globMatches(
+            p,
+            repo.subjectClaims === "workflow"
+              ? "repo:octo/app:environment:demo:job_workflow_ref:octo/app/.github/workflows/deploy.yml@refs/heads/main"
+              : "repo:octo/app:environment:demo",
+          ),
+        ),
+        JSON.stringify(repo),
+      );
+    }
+    const [, exact] = subjectPatterns(
+      { repository: "octo/app", ownerId: 11, repositoryId: 22 },
+      { kind: "deploy", environment: "demo" },
+    );
+    assert.ok(globMatches(exact, "repo:octo@11/app@22:environment:demo"));
+    assert.ok(!globMatches(exact, "repo:octo@11/app@23:environment:demo"));
+  });
+
+  it("the exact id shape cannot match another repository, owner or context", () => {
+    const [, immutable] = subjectPatterns(
+      { repository: "octo/app", ownerId: 11, repositoryId: 22 },
+      { kind: "drift", branch: "main" },
+    );
     assert.ok(globMatches(immutable, "repo:octo@11/app@22:ref:refs/heads/main"));
     for (const other of [
       "repo:octo@11/app2@22:ref:refs/heads/main",
@@ -388,6 +432,7 @@ describe("CI permissions (pure)", () => {
   const documents = (s: CiScope): [string, PolicyDocument][] => [
     ["deploy", deployPolicy(s)],
     ["network", deployNetworkPolicy(s)],
+    ["edge", deployEdgePolicy(s)],
     ["preview", previewPolicy(s)],
     ["drift", driftPolicy(s, CI)],
   ];
@@ -488,8 +533,12 @@ describe("CI permissions (pure)", () => {
   });
 
   it("CloudFront: created only with this stack's tags, changed only with them; its certificate only in us-east-1", () => {
-    const byId = Object.fromEntries(deployPolicy(prodEu).Statement.map((x) => [x.Sid, x]));
+    const byId = Object.fromEntries(
+      [...deployPolicy(prodEu).Statement, ...deployEdgePolicy(prodEu).Statement].map((x) => [x.Sid, x]),
+    );
     const eq = (sid: string) => byId[sid].Condition!.StringEquals as Record<string, string>;
+    // The CloudFront statements are a managed policy of their own; the inline policy holds none of them.
+    assert.ok(!deployPolicy(prodEu).Statement.some((x) => x.Sid?.startsWith("CloudFront")));
     assert.deepEqual(actionsOf(byId.CloudFrontCreateTagged), [
       "cloudfront:CreateDistribution",
       "cloudfront:CreateVpcOrigin",
@@ -759,18 +808,9 @@ describe("CI access in the evaluated stacks", () => {
       assert.deepEqual(trust.Statement[0].Condition!.StringEquals, { [AUD]: "sts.amazonaws.com" });
     }
     // Deploy tags and branches are the environment's rules now, never trust.
-    assert.deepEqual(trustSubs(e, "deploy"), [
-      "repo:rusbehabtahi/ragstream:environment:demo",
-      "repo:rusbehabtahi@*/ragstream@*:environment:demo",
-    ]);
-    assert.deepEqual(trustSubs(e, "preview"), [
-      "repo:rusbehabtahi/ragstream:pull_request",
-      "repo:rusbehabtahi@*/ragstream@*:pull_request",
-    ]);
-    assert.deepEqual(trustSubs(e, "drift"), [
-      "repo:rusbehabtahi/ragstream:ref:refs/heads/main",
-      "repo:rusbehabtahi@*/ragstream@*:ref:refs/heads/main",
-    ]);
+    assert.deepEqual(trustSubs(e, "deploy"), ["repo:rusbehabtahi/ragstream:environment:demo"]);
+    assert.deepEqual(trustSubs(e, "preview"), ["repo:rusbehabtahi/ragstream:pull_request"]);
+    assert.deepEqual(trustSubs(e, "drift"), ["repo:rusbehabtahi/ragstream:ref:refs/heads/main"]);
     assert.deepEqual(
       Object.keys(e.outputs)
         .filter((k) => k.startsWith("ci"))
@@ -829,10 +869,7 @@ describe("CI access in the evaluated stacks", () => {
 
   it("prod: only jobs in the prod environment may deploy; pull requests never reach the deploy or drift role", () => {
     const e = evaluations.prod;
-    assert.deepEqual(trustSubs(e, "deploy"), [
-      "repo:vibejudge/dashboard:environment:prod",
-      "repo:vibejudge@*/dashboard@*:environment:prod",
-    ]);
+    assert.deepEqual(trustSubs(e, "deploy"), ["repo:vibejudge/dashboard:environment:prod"]);
     for (const stack of ["demo", "prod"])
       for (const kind of ["deploy", "drift"])
         assert.ok(
@@ -937,11 +974,9 @@ describe("CI access in the evaluated stacks", () => {
     });
     assert.deepEqual(trustSubs(e, "deploy"), [
       "repo:o/r:environment:demo-eu:job_workflow_ref:o/r/.github/workflows/deploy.yml@*",
-      "repo:o@*/r@*:environment:demo-eu:job_workflow_ref:o/r/.github/workflows/deploy.yml@*",
     ]);
     assert.deepEqual(trustSubs(e, "drift"), [
       "repo:o/r:ref:refs/heads/trunk:job_workflow_ref:o/r/.github/workflows/drift.yml@*",
-      "repo:o@*/r@*:ref:refs/heads/trunk:job_workflow_ref:o/r/.github/workflows/drift.yml@*",
     ]);
   });
 

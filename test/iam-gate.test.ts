@@ -56,6 +56,34 @@ describe("scripts/ci/iam-gate.ts", () => {
     assert.deepEqual(iamChanges(digest(step("update", "aws:ssm/parameter:Parameter", "image-ref"))), []);
   });
 
+  it("also stops a change of a bucket's policy or public access block (data-exposure settings)", () => {
+    for (const type of [
+      "aws:s3/bucketPolicy:BucketPolicy",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ])
+      for (const op of ["create", "update", "delete", "replace"]) {
+        const changes = iamChanges(digest(step(op, type, "carepolicy-data-tls-only")));
+        assert.deepEqual(
+          changes.map((c) => c.type),
+          [type],
+          `${op} ${type}`,
+        );
+        assert.match(gateMessage(changes, "carepolicy"), /IAM or a data-exposure setting/);
+        assert.match(gateMessage(changes, "carepolicy"), /public access block/);
+      }
+    // Positive control: the bucket's other settings are CI's to change.
+    assert.deepEqual(
+      iamChanges(
+        digest(
+          step("update", "aws:s3/bucketVersioning:BucketVersioning", "carepolicy-data-versioning"),
+          step("update", "aws:s3/bucket:Bucket", "carepolicy-data-bucket"),
+          step("same", "aws:s3/bucketPolicy:BucketPolicy", "carepolicy-data-tls-only"),
+        ),
+      ),
+      [],
+    );
+  });
+
   it("finds the type in the URN when a delete carries no new state", () => {
     const s = step("delete", "aws:iam/instanceProfile:InstanceProfile", "old-profile", false);
     assert.equal(stepType(s), "aws:iam/instanceProfile:InstanceProfile");

@@ -17,6 +17,7 @@ import {
   deployCalls,
   regionOf,
   stackFacts,
+  targetFunctionArn,
   withCi,
   type StackFacts,
 } from "./support/iamStack";
@@ -248,6 +249,7 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     "ec2:InstanceType": instance.inputs.instanceType,
     "ec2:InstanceProfile":
       f.instanceProfiles.find((p) => p.name === instance.inputs.iamInstanceProfile)?.arn ?? "",
+    "ec2:MetadataHttpTokens": "required",
   };
   add({
     route: "3 RunInstances with a GPU instance type",
@@ -340,6 +342,11 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     control: ownCert ? { action: "acm:DeleteCertificate", resource: ownCert, context: cc.own } : undefined,
   });
   const target = ev.ofType("aws:appautoscaling/target:Target")[0];
+  /** The one scalable target the program declares: an ECS service's desired count. */
+  const ecsKind = {
+    "application-autoscaling:service-namespace": "ecs",
+    "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount",
+  };
   const scalable = `arn:aws:application-autoscaling:${at}:scalable-target/0123456789abcdef0123`;
   add({
     route: "3 DeregisterScalableTarget on a foreign target",
@@ -352,7 +359,7 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     control: target && {
       action: "application-autoscaling:DeregisterScalableTarget",
       resource: scalable,
-      context: c.own,
+      context: { ...c.own, ...ecsKind },
     },
   });
 
@@ -362,16 +369,12 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     request: {
       action: "application-autoscaling:RegisterScalableTarget",
       resource: scalable,
-      context: {
-        ...c.create,
-        ...foreignTags("Resource"),
-        "application-autoscaling:service-namespace": "ecs",
-      },
+      context: { ...c.create, ...foreignTags("Resource"), ...ecsKind },
     },
     control: target && {
       action: "application-autoscaling:RegisterScalableTarget",
       resource: scalable,
-      context: { ...c.create, "application-autoscaling:service-namespace": "ecs" },
+      context: { ...c.create, ...ecsKind },
     },
   });
   add({
@@ -694,11 +697,16 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
     request: { action: "s3:GetObject", resource: "arn:aws:s3:::other-team-data/customers.csv" },
   });
   const bucket = ev.ofType("aws:s3/bucket:Bucket")[0];
+  /** A setting a deploy of the bucket does change: the control that the bucket's ARN is right. */
+  const bucketControl: IamRequest | undefined = bucket && {
+    action: "s3:PutBucketVersioning",
+    resource: bucket.state.arn,
+  };
   add({
     route: "foreign bucket policy",
     role: "deploy",
     request: { action: "s3:PutBucketPolicy", resource: "arn:aws:s3:::other-team-data" },
-    control: bucket && { action: "s3:PutBucketPolicy", resource: bucket.state.arn },
+    control: bucketControl,
   });
   const logGroup = ev.ofType("aws:cloudwatch/logGroup:LogGroup")[0];
   add({
@@ -729,6 +737,227 @@ function attempts(ev: Evaluation, f: StackFacts): Attempt[] {
       context: { "ecs:cluster": service.inputs.cluster },
     },
   });
+
+  // 8. The security review's routes (docs/security.md, "How each permission is scoped").
+  // 8.1 Exposing the data bucket: its policy, public access block, ACL and every other data-exposure
+  // setting are denied on the stack's own bucket (the policy and access block are admin-only, like IAM).
+  const ownBucket = bucket?.state.arn ?? `arn:aws:s3:::${prefix}-data-${"a".repeat(26)}`;
+  for (const action of [
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketNotification",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketWebsite",
+    "s3:PutBucketCORS",
+    "s3:PutBucketLogging",
+    "s3:PutLifecycleConfiguration",
+  ])
+    add({
+      route: `8.1 ${action} on the stack's own data bucket`,
+      role: "deploy",
+      request: { action, resource: ownBucket },
+      control: bucketControl,
+    });
+  // 8.2 The generated bucket name: "<prefix>" + exactly 26 characters, so stack "<stack>-data"'s bucket
+  // ("<app>-<stack>-data-data-<26>") is not this stack's.
+  const bucketPrefix =
+    typeof bucket?.inputs.bucketPrefix === "string" ? bucket.inputs.bucketPrefix : `${prefix}-data-`;
+  const dataStackBucket = `arn:aws:s3:::${bucketPrefix}data-${"0123456789abcdefghijklmnop"}`;
+  add({
+    route: "8.2 the data bucket of stack <stack>-data (prefix pattern)",
+    role: "deploy",
+    request: { action: "s3:PutBucketVersioning", resource: dataStackBucket },
+    control: bucketControl,
+  });
+  add({
+    route: "8.2 deleting the data bucket of stack <stack>-data",
+    role: "deploy",
+    request: { action: "s3:DeleteBucket", resource: dataStackBucket },
+    control: bucket && { action: "s3:DeleteBucket", resource: bucket.state.arn },
+  });
+  add({
+    route: "8.2 drift reads the data bucket of stack <stack>-data",
+    role: "drift",
+    request: { action: "s3:GetBucketPolicy", resource: dataStackBucket },
+    control: bucket && { action: "s3:GetBucketPolicy", resource: bucket.state.arn },
+  });
+  // 8.4 Scalable targets of other services, tagged as this stack's (TagResource has no namespace key).
+  for (const [namespace, dimension] of [
+    ["dynamodb", "dynamodb:table:WriteCapacityUnits"],
+    ["rds", "rds:cluster:ReadReplicaCount"],
+  ] as const) {
+    const foreign = {
+      "application-autoscaling:service-namespace": namespace,
+      "application-autoscaling:scalable-dimension": dimension,
+    };
+    for (const action of ["PutScalingPolicy", "DeregisterScalableTarget", "RegisterScalableTarget"])
+      add({
+        route: `8.4 ${action} on a ${namespace} target tagged as this stack's`,
+        role: "deploy",
+        request: {
+          action: `application-autoscaling:${action}`,
+          resource: scalable,
+          context: { ...c.own, ...(action === "RegisterScalableTarget" ? c.create : {}), ...foreign },
+        },
+        control: target && {
+          action: `application-autoscaling:${action}`,
+          resource: scalable,
+          context: { ...c.own, ...(action === "RegisterScalableTarget" ? c.create : {}), ...ecsKind },
+        },
+      });
+  }
+  // 8.5 The demo instance's security settings.
+  const ownInstanceArn = instance?.state.arn ?? ec2("instance", "i-0own");
+  add({
+    route: "8.5 ModifyInstanceMetadataOptions to optional tokens (IMDSv1) on the own instance",
+    role: "deploy",
+    request: {
+      action: "ec2:ModifyInstanceMetadataOptions",
+      resource: ownInstanceArn,
+      context: { ...c.own, "ec2:MetadataHttpTokens": "optional" },
+    },
+    control: instance && {
+      action: "ec2:ModifyInstanceMetadataOptions",
+      resource: ownInstanceArn,
+      context: { ...c.own, "ec2:MetadataHttpTokens": "required" },
+    },
+  });
+  add({
+    route: "8.5 RunInstances with optional metadata tokens (IMDSv1)",
+    role: "deploy",
+    request: runInstance({ ...(ownLaunch ?? c.create), "ec2:MetadataHttpTokens": "optional" }),
+    control: ownLaunch && runInstance(ownLaunch),
+  });
+  const volume = (encrypted: string): IamRequest => ({
+    action: "ec2:RunInstances",
+    resource: ec2("volume", "vol-0new"),
+    context: { ...c.region, "ec2:Encrypted": encrypted },
+  });
+  add({
+    route: "8.5 RunInstances with an unencrypted volume",
+    role: "deploy",
+    request: volume("false"),
+    control: instance && volume("true"),
+  });
+  add({
+    route: "8.5 RunInstances onto an existing network interface of another stack",
+    role: "deploy",
+    request: {
+      action: "ec2:RunInstances",
+      resource: ec2("network-interface", "eni-0foreign"),
+      context: { ...foreignTags("Resource"), "ec2:Subnet": ec2("subnet", instance?.inputs.subnetId ?? "x") },
+    },
+    control: instance && {
+      action: "ec2:RunInstances",
+      resource: ec2("network-interface", "eni-0new"),
+      context: { ...c.region, "ec2:Subnet": ec2("subnet", instance.inputs.subnetId) },
+    },
+  });
+  add({
+    route: "8.5 ModifyInstanceAttribute userData (runs as root at boot) on the own instance",
+    role: "deploy",
+    request: {
+      action: "ec2:ModifyInstanceAttribute",
+      resource: ownInstanceArn,
+      context: { ...c.own, "ec2:Attribute": "userData" },
+    },
+    control: instance && {
+      action: "ec2:ModifyInstanceAttribute",
+      resource: ownInstanceArn,
+      context: { ...c.own, "ec2:Attribute": "instanceType" },
+    },
+  });
+  // 8.6 The park rule: only the park function as its target, only EC2 state changes as its pattern.
+  const rule = ev.ofType("aws:cloudwatch/eventRule:EventRule")[0];
+  const eventTarget = ev.ofType("aws:cloudwatch/eventTarget:EventTarget")[0];
+  const ruleArn = `arn:aws:events:${at}:rule/${rule?.inputs.name ?? `${prefix}-park`}`;
+  const putTargets = (targetArn: string): IamRequest => ({
+    action: "events:PutTargets",
+    resource: ruleArn,
+    context: { ...c.region, "events:TargetArn": [targetArn] },
+  });
+  const ownTarget = eventTarget && putTargets(targetFunctionArn(eventTarget.inputs.arn, f, ev));
+  add({
+    route: "8.6 events:PutTargets with another stack's function",
+    role: "deploy",
+    request: putTargets(fnArn(`${others[0]}-park`)),
+    control: ownTarget,
+  });
+  add({
+    route: "8.6 events:PutTargets with the own wake function (not the rule's target)",
+    role: "deploy",
+    request: putTargets(fnArn(`${prefix}-wake`)),
+    control: ownTarget,
+  });
+  const putRule = (source: string, detailType: string): IamRequest => ({
+    action: "events:PutRule",
+    resource: ruleArn,
+    context: { ...c.region, "events:source": [source], "events:detail-type": [detailType] },
+  });
+  const ownRule = rule && putRule("aws.ec2", "EC2 Instance State-change Notification");
+  add({
+    route: "8.6 events:PutRule matching another source (e.g. every API call)",
+    role: "deploy",
+    request: putRule("aws.s3", "AWS API Call via CloudTrail"),
+    control: ownRule,
+  });
+  add({
+    route: "8.6 events:PutRule without an event source (a schedule)",
+    role: "deploy",
+    request: { action: "events:PutRule", resource: ruleArn, context: c.region },
+    control: ownRule,
+  });
+  // 8.7 Lambda permissions only for the principals the program grants; services only from this task family.
+  const permissions = ev.ofType("aws:lambda/permission:Permission");
+  const addPermission = (fnName: string, principal: string, extra = {}): IamRequest => ({
+    action: "lambda:AddPermission",
+    resource: fnArn(fnName),
+    context: { ...c.region, "lambda:Principal": principal, ...extra },
+  });
+  for (const p of permissions.length ? permissions : [undefined]) {
+    const fnName = String(p?.inputs.function ?? `${prefix}-wake`);
+    const control =
+      p &&
+      addPermission(
+        fnName,
+        String(p.inputs.principal),
+        p.inputs.functionUrlAuthType ? { "lambda:FunctionUrlAuthType": p.inputs.functionUrlAuthType } : {},
+      );
+    add({
+      route: `8.7 lambda:AddPermission for another account on ${fnName}`,
+      role: "deploy",
+      request: addPermission(fnName, "210987654321"),
+      control,
+    });
+    if (p && p.inputs.principal !== "*")
+      add({
+        route: `8.7 lambda:AddPermission for everyone on ${fnName}`,
+        role: "deploy",
+        request: addPermission(fnName, "*"),
+        control,
+      });
+  }
+  const ownFamilyTask = taskDefinition?.state.arn ?? `arn:aws:ecs:${at}:task-definition/${prefix}:1`;
+  for (const action of ["ecs:UpdateService", "ecs:CreateService"])
+    add({
+      route: `8.7 ${action} with another stack's task definition`,
+      role: "deploy",
+      request: {
+        action,
+        resource: service?.state.arn ?? `arn:aws:ecs:${at}:service/${prefix}-cluster/${prefix}`,
+        context: {
+          "ecs:cluster": service?.inputs.cluster ?? `arn:aws:ecs:${at}:cluster/${prefix}-cluster`,
+          "ecs:task-definition": `arn:aws:ecs:${at}:task-definition/${others[0]}:1`,
+        },
+      },
+      control: service && {
+        action,
+        resource: service.state.arn,
+        context: { "ecs:cluster": service.inputs.cluster, "ecs:task-definition": ownFamilyTask },
+      },
+    });
 
   // 7. The preview role (any same-repository pull request).
   const ownInstance = instance?.state.arn ?? ec2("instance", "i-0own");

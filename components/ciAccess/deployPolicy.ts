@@ -214,6 +214,24 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
       Condition: own,
     },
     {
+      // IMDSv2 only (components/ec2Demo sets httpTokens "required"): no launch of, or change to, optional
+      // tokens, which would hand the instance role's credentials to any SSRF in the app.
+      Sid: "ImdsV2Only",
+      Effect: "Deny",
+      Action: ["ec2:RunInstances", "ec2:ModifyInstanceMetadataOptions"],
+      Resource: a.instances,
+      Condition: { StringNotEquals: { "ec2:MetadataHttpTokens": "required" } },
+    },
+    {
+      // User data runs as root at boot; the program replaces the instance when it changes
+      // (userDataReplaceOnChange), so a deploy never modifies it in place.
+      Sid: "NoUserDataChanges",
+      Effect: "Deny",
+      Action: ["ec2:ModifyInstanceAttribute"],
+      Resource: a.instances,
+      Condition: { StringEqualsIgnoreCase: { "ec2:Attribute": "userData" } },
+    },
+    {
       // A security group rule is its own resource (tagged at creation by the provider's default tags).
       Sid: "Ec2SecurityGroupRules",
       Effect: "Allow",
@@ -236,11 +254,12 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
         },
       },
       {
+        // The root volume is encrypted (components/ec2Demo): never launched with an unencrypted one.
         Sid: "RunInstancesVolume",
         Effect: "Allow",
         Action: ["ec2:RunInstances"],
         Resource: a.ec2("volume"),
-        Condition: { StringEquals: inRegion(s) },
+        Condition: { StringEquals: inRegion(s), Bool: { "ec2:Encrypted": "true" } },
       },
       {
         Sid: "RunInstancesAmazonImage",
@@ -271,14 +290,19 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
             },
       },
       {
+        // The new interface RunInstances creates (no tags yet); an existing one tagged for another stack is
+        // refused (an untagged existing one is not: docs/security.md, limits).
         Sid: "RunInstancesNetworkInterface",
         Effect: "Allow",
         Action: ["ec2:RunInstances"],
         Resource: a.ec2("network-interface"),
-        Condition: a.subnet
-          ? { StringEquals: inRegion(s), ArnEquals: { "ec2:Subnet": a.subnet } }
-          : { StringEquals: inRegion(s) },
+        Condition: {
+          StringEquals: inRegion(s),
+          StringEqualsIfExists: resourceTags(s),
+          ...(a.subnet ? { ArnEquals: { "ec2:Subnet": a.subnet } } : {}),
+        },
       },
+
       {
         // Passing the instance profile's role is checked as iam:PassRole (below); attaching it here.
         Sid: "InstanceProfileAssociation",
@@ -346,6 +370,12 @@ function loadBalancingStatements(s: CiScope): PolicyStatement[] {
   ];
 }
 
+/** The one scalable target kind the program declares (components/fargateService.ts). */
+const ecsScaling = {
+  "application-autoscaling:service-namespace": "ecs",
+  "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount",
+};
+
 function fargateStatements(s: CiScope): PolicyStatement[] {
   const a = arnsOf(s);
   const own = { StringEquals: { ...inRegion(s), ...resourceTags(s) } };
@@ -367,9 +397,21 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         Resource: [a.cluster, ...a.services, ...a.taskDefinitions],
       },
       {
+        // Only this stack's task family: a service never runs another stack's task definition (and role).
+        // UpdateService names a task definition only when it changes, hence IfExists.
         Sid: "EcsService",
         Effect: "Allow",
-        Action: ["ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService"],
+        Action: ["ecs:CreateService", "ecs:UpdateService"],
+        Resource: a.services,
+        Condition: {
+          ArnEquals: { "ecs:cluster": a.cluster },
+          ArnLikeIfExists: { "ecs:task-definition": a.taskDefinitions },
+        },
+      },
+      {
+        Sid: "EcsServiceDelete",
+        Effect: "Allow",
+        Action: ["ecs:DeleteService"],
         Resource: a.services,
         Condition: { ArnEquals: { "ecs:cluster": a.cluster } },
       },
@@ -401,11 +443,7 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
       Action: ["application-autoscaling:RegisterScalableTarget"],
       Resource: a.scalableTargets,
       Condition: {
-        StringEquals: {
-          ...inRegion(s),
-          ...requestTags(s),
-          "application-autoscaling:service-namespace": "ecs",
-        },
+        StringEquals: { ...inRegion(s), ...requestTags(s), ...ecsScaling },
         StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
       },
     },
@@ -420,6 +458,8 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
       },
     },
     {
+      // Only an ECS service's desired count: a DynamoDB table or RDS cluster target tagged as this stack's
+      // (TagResource has no namespace key) still cannot be scaled, registered or deregistered.
       Sid: "ScalingOwn",
       Effect: "Allow",
       Action: [
@@ -427,9 +467,14 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:DeleteScalingPolicy",
-        "application-autoscaling:UntagResource",
-        "application-autoscaling:ListTagsForResource",
       ],
+      Resource: a.scalableTargets,
+      Condition: { StringEquals: { ...inRegion(s), ...resourceTags(s), ...ecsScaling } },
+    },
+    {
+      Sid: "ScalingOwnTags",
+      Effect: "Allow",
+      Action: ["application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource"],
       Resource: a.scalableTargets,
       Condition: own,
     },
@@ -437,19 +482,32 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
   if (a.logGroups.length)
     statements.push({ Sid: "Logs", Effect: "Allow", Action: [...LOG_GROUP_ACTIONS], Resource: a.logGroups });
   if (a.dataBucket)
-    statements.push({
-      Sid: "DataBucket",
-      Effect: "Allow",
-      Action: [
-        "s3:CreateBucket",
-        "s3:DeleteBucket",
-        "s3:PutBucket*",
-        "s3:DeleteBucketPolicy",
-        "s3:PutEncryptionConfiguration",
-        "s3:PutLifecycleConfiguration",
-      ],
-      Resource: a.dataBucket,
-    });
+    statements.push(
+      {
+        // Exactly what a deploy of components/dataBucket.ts calls. No ACL, CORS, website, logging,
+        // notification, object lock or lifecycle: each could expose or destroy the documents.
+        Sid: "DataBucket",
+        Effect: "Allow",
+        Action: [
+          "s3:CreateBucket",
+          "s3:DeleteBucket",
+          "s3:PutBucketTagging",
+          "s3:PutBucketOwnershipControls",
+          "s3:PutBucketVersioning",
+          "s3:PutEncryptionConfiguration",
+        ],
+        Resource: a.dataBucket,
+      },
+      {
+        // S3 has no condition key on a policy's content: like IAM, only a person with administrator
+        // credentials changes a bucket policy or public access block (scripts/ci/iam-gate.ts stops CI first).
+        // PutBucketPublicAccessBlock is also the permission for DeletePublicAccessBlock.
+        Sid: "NoDataExposureChanges",
+        Effect: "Deny",
+        Action: ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock"],
+        Resource: "*",
+      },
+    );
   if (s.dns?.certificateFor)
     statements.push(
       {
@@ -483,8 +541,15 @@ function fargateStatements(s: CiScope): PolicyStatement[] {
         Condition: { StringEquals: { ...inCertificateRegion(s), ...resourceTags(s) } },
       },
     );
-  if (s.cloudfront) statements.push(...edgeStatements(s));
   return statements;
+}
+
+/**
+ * The deploy role's CloudFront changes: a managed policy of its own (attached only when the stack has the
+ * CloudFront edge), because with them the inline policy would pass IAM's 10,240-character limit.
+ */
+export function deployEdgePolicy(s: CiScope): PolicyDocument {
+  return { Version: "2012-10-17", Statement: edgeStatements(s) };
 }
 
 /**
@@ -768,27 +833,60 @@ export function deployPolicy(s: CiScope): PolicyDocument {
         "lambda:CreateFunctionUrlConfig",
         "lambda:UpdateFunctionUrlConfig",
         "lambda:DeleteFunctionUrlConfig",
-        "lambda:AddPermission",
         "lambda:RemovePermission",
         "lambda:TagResource",
         "lambda:UntagResource",
       ],
       Resource: a.functions,
     });
-  if (a.eventRules.length)
+  // Each function may be invoked only by the principal the program grants it (lambda:Principal).
+  for (const [i, principal] of [...new Set((s.functionInvokers ?? []).map((x) => x.principal))].entries()) {
+    const names = (s.functionInvokers ?? []).filter((x) => x.principal === principal).map((x) => x.name);
     statements.push({
-      Sid: "EventRules",
+      Sid: `FunctionInvokers${i}`,
       Effect: "Allow",
-      Action: [
-        "events:PutRule",
-        "events:DeleteRule",
-        "events:PutTargets",
-        "events:RemoveTargets",
-        "events:TagResource",
-        "events:UntagResource",
-      ],
-      Resource: a.eventRules,
+      Action: ["lambda:AddPermission"],
+      Resource: names.map(a.function),
+      Condition: { StringEquals: { "lambda:Principal": principal } },
     });
+  }
+  if (a.eventRules.length) {
+    statements.push(
+      {
+        Sid: "EventRules",
+        Effect: "Allow",
+        Action: ["events:DeleteRule", "events:RemoveTargets", "events:TagResource", "events:UntagResource"],
+        Resource: a.eventRules,
+      },
+      {
+        // The park rule matches EC2 instance state changes (components/ec2Demo/parking.ts) and nothing else.
+        Sid: "EventRulePattern",
+        Effect: "Allow",
+        Action: ["events:PutRule"],
+        Resource: a.eventRules,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "events:source": ["aws.ec2"],
+            "events:detail-type": ["EC2 Instance State-change Notification"],
+          },
+          Null: { "events:source": "false", "events:detail-type": "false" },
+        },
+      },
+    );
+    const targets = (s.eventTargetFunctionNames ?? []).map(a.function);
+    if (targets.length)
+      statements.push({
+        // Only the park function as a target: never another stack's (or account's) function or queue.
+        Sid: "EventRuleTargets",
+        Effect: "Allow",
+        Action: ["events:PutTargets"],
+        Resource: a.eventRules,
+        Condition: {
+          "ForAllValues:ArnEquals": { "events:TargetArn": targets },
+          Null: { "events:TargetArn": "false" },
+        },
+      });
+  }
   if (s.topology === "ec2-demo" && a.logGroups.length)
     statements.push({ Sid: "Logs", Effect: "Allow", Action: [...LOG_GROUP_ACTIONS], Resource: a.logGroups });
   if (s.topology === "fargate-ha") statements.push(...fargateStatements(s));

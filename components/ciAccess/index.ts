@@ -16,7 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, NAME_LIMITS } from "../names";
-import { deployNetworkPolicy, deployPolicy } from "./deployPolicy";
+import { deployEdgePolicy, deployNetworkPolicy, deployPolicy } from "./deployPolicy";
 import { driftPolicy, type CiIdentityArns } from "./driftPolicy";
 import { previewPolicy } from "./previewPolicy";
 import { arnsOf, STACK_TAG, APP_TAG, type CiScope } from "./scope";
@@ -36,7 +36,13 @@ export * from "./scope";
 export * from "./trust";
 export { previewPolicy, previewStatements, PREVIEW_LOOKUPS } from "./previewPolicy";
 export { driftPolicy, driftStatements, REGIONAL_DESCRIBES, type CiIdentityArns } from "./driftPolicy";
-export { deployPolicy, deployNetworkPolicy, IAM_WRITES, ELB_CREATE_ACTIONS } from "./deployPolicy";
+export {
+  deployEdgePolicy,
+  deployPolicy,
+  deployNetworkPolicy,
+  IAM_WRITES,
+  ELB_CREATE_ACTIONS,
+} from "./deployPolicy";
 export { ecrPushPolicy } from "./pushUser";
 
 /** IAM path of every CI identity. */
@@ -52,6 +58,7 @@ export function ciNames(prefix: string) {
     previewPolicy: physicalName(`${prefix}-ci`, "read", IAM_POLICY_NAME_LIMIT),
     driftPolicy: physicalName(`${prefix}-ci`, "refresh-read", IAM_POLICY_NAME_LIMIT),
     networkPolicy: physicalName(`${prefix}-ci`, "deploy-network", IAM_POLICY_NAME_LIMIT),
+    edgePolicy: physicalName(`${prefix}-ci`, "deploy-edge", IAM_POLICY_NAME_LIMIT),
     pushUser: physicalName(`${prefix}-ci`, "push", IAM_USER_NAME_LIMIT),
   };
 }
@@ -135,9 +142,12 @@ export class CiAccess extends pulumi.ComponentResource {
       .all([scope, deploy.arn, preview?.arn, drift.arn, providerArn])
       .apply(([s, ...arns]) => ({
         roles: arns.slice(0, 3).filter((a): a is string => a !== undefined),
-        policies: [names.previewPolicy, names.driftPolicy, names.networkPolicy].map(
-          (n) => `arn:${s.partition}:iam::${s.accountId}:policy${CI_PATH}${n}`,
-        ),
+        policies: [
+          names.previewPolicy,
+          names.driftPolicy,
+          names.networkPolicy,
+          ...(args.scope.cloudfront ? [names.edgePolicy] : []),
+        ].map((n) => `arn:${s.partition}:iam::${s.accountId}:policy${CI_PATH}${n}`),
         oidcProvider: arns[3],
       }));
 
@@ -174,8 +184,21 @@ export class CiAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const attachments: [string, aws.iam.Role | undefined, aws.iam.Policy][] = [
+    const edge = args.scope.cloudfront
+      ? new aws.iam.Policy(
+          `${name}-deploy-edge`,
+          {
+            name: names.edgePolicy,
+            path: CI_PATH,
+            description: `ferry ${args.scope.prefix}: the CloudFront changes a deploy makes`,
+            policy: pulumi.jsonStringify(scope.apply(deployEdgePolicy)),
+          },
+          { parent: this },
+        )
+      : undefined;
+    const attachments: [string, aws.iam.Role | undefined, aws.iam.Policy | undefined][] = [
       ["deploy-network-policy", deploy, network],
+      ["deploy-edge-policy", deploy, edge],
       ["deploy-read", deploy, read],
       ["preview-read", preview, read],
       ["drift-read", drift, read],
@@ -183,7 +206,7 @@ export class CiAccess extends pulumi.ComponentResource {
       ["drift-refresh-read", drift, refresh],
     ];
     for (const [suffix, r, p] of attachments)
-      if (r)
+      if (r && p)
         new aws.iam.RolePolicyAttachment(
           `${name}-${suffix}`,
           { role: r.name, policyArn: p.arn },

@@ -48,11 +48,21 @@ export interface CiScope {
   readonly functionNames: readonly string[];
   /** EventBridge rules (the demo's DNS parking). */
   readonly eventRuleNames: readonly string[];
+  /**
+   * Who each function lets invoke it (lambda:AddPermission's principal): the wake page's URL is public
+   * ("*", auth type NONE), the park function is invoked by EventBridge. A function not listed gets none.
+   */
+  readonly functionInvokers?: readonly { readonly name: string; readonly principal: string }[];
+  /** The one function the stack's EventBridge rules target (the park function). */
+  readonly eventTargetFunctionNames?: readonly string[];
   /** ECS (fargate-ha): the cluster, its services and task definition families. */
   readonly clusterName?: string;
   readonly serviceNames: readonly string[];
   readonly taskFamilies: readonly string[];
-  /** S3 data bucket: its exact name, else the prefix of its generated name. */
+  /**
+   * S3 data bucket: its exact name, else the prefix of its generated name (the provider appends exactly
+   * BUCKET_SUFFIX_LENGTH characters).
+   */
   readonly dataBucket?: { readonly name?: string; readonly namePrefix: string };
   /** SSM parameter paths such as "/<prefix>/": the "/" delimiter is what keeps another stack out. */
   readonly parameterPaths: readonly string[];
@@ -106,6 +116,9 @@ export interface CiScope {
   readonly secretsKmsKeyArn?: string;
 }
 
+/** Characters the AWS provider appends to a `bucketPrefix` (a 26-character unique suffix). */
+export const BUCKET_SUFFIX_LENGTH = 26;
+
 /** ARNs (and ARN patterns delimited so they cannot reach another stack) of the stack's resources. */
 export function arnsOf(s: CiScope) {
   const p = s.partition;
@@ -128,14 +141,16 @@ export function arnsOf(s: CiScope) {
     topics: s.topicNames.map((n) => `arn:${p}:sns:${at}:${n}`),
     logGroups: s.logGroupNames.flatMap(logGroup),
     functions: s.functionNames.map((n) => `arn:${p}:lambda:${at}:function:${n}`),
+    function: (n: string) => `arn:${p}:lambda:${at}:function:${n}`,
     eventRules: s.eventRuleNames.map((n) => `arn:${p}:events:${at}:rule/${n}`),
     cluster: s.clusterName ? `arn:${p}:ecs:${at}:cluster/${s.clusterName}` : undefined,
     services: s.clusterName
       ? s.serviceNames.map((n) => `arn:${p}:ecs:${at}:service/${s.clusterName}/${n}`)
       : [],
     taskDefinitions: s.taskFamilies.map((f) => `arn:${p}:ecs:${at}:task-definition/${f}:*`),
+    // "<prefix>" + exactly 26 characters: "<prefix>*" would also match stack "<stack>-data"'s bucket.
     dataBucket: s.dataBucket
-      ? `arn:${p}:s3:::${s.dataBucket.name ?? `${s.dataBucket.namePrefix}*`}`
+      ? `arn:${p}:s3:::${s.dataBucket.name ?? `${s.dataBucket.namePrefix}${"?".repeat(BUCKET_SUFFIX_LENGTH)}`}`
       : undefined,
     /** Any resource of an EC2 type in this region and account (the conditions say whose). */
     ec2: (type: string) => `arn:${p}:ec2:${at}:${type}/*`,

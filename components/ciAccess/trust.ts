@@ -59,8 +59,9 @@ export function subjectContext(s: RoleSubject): string {
  *   repo:OWNER/REPO:<context>                      repositories not opted in to immutable claims
  *   repo:OWNER@OWNER_ID/REPO@REPO_ID:<context>     repositories created, renamed or transferred after the
  *                                                  cut-over, or opted in
- * With the ids configured the second shape is exact. Without them the ids are `*`; since GitHub names
- * cannot contain "@", "/" or ":", the pattern still names this owner and repository only.
+ * The second shape is emitted only with `ownerId` and `repositoryId` configured, and then it is exact. A
+ * wildcard in place of the ids would let it span ":" and "/" in a customized subject, so a sibling
+ * repository's `sub` ("repo:OWNER@1/other@2:ref:refs/heads/x/REPO@3:environment:…") would match.
  * In the "workflow" shape each value continues with `:job_workflow_ref:OWNER/REPO/<workflow>@<ref>`; the ref
  * is `*` because the environment's deployment rules, not the trust, say which refs may deploy.
  */
@@ -72,14 +73,14 @@ export function subjectPatterns(repo: GithubRepository, subject: RoleSubject): s
   const ids =
     repo.ownerId !== undefined && repo.repositoryId !== undefined
       ? { owner: String(repo.ownerId), repo: String(repo.repositoryId) }
-      : { owner: "*", repo: "*" };
+      : undefined;
   const workflow =
     (repo.subjectClaims ?? "default") === "workflow"
       ? `:job_workflow_ref:${owner}/${name}/${ROLE_WORKFLOWS[subject.kind]}@*`
       : "";
   return [
     `repo:${owner}/${name}:${context}${workflow}`,
-    `repo:${owner}@${ids.owner}/${name}@${ids.repo}:${context}${workflow}`,
+    ...(ids ? [`repo:${owner}@${ids.owner}/${name}@${ids.repo}:${context}${workflow}`] : []),
   ];
 }
 
@@ -94,8 +95,8 @@ export function trustPolicy(providerArn: string, subs: readonly string[]): Polic
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE },
-        // StringLike because unset ids and the workflow's ref are "*"; every value is anchored on this
-        // repository and one context, so "*" never widens the owner, the repository or the context.
+        // StringLike because the workflow's ref is "*" (the only wildcard); every value is anchored on this
+        // repository and one context, so it never widens the owner, the repository or the context.
         StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: [...subs] },
       },
     },

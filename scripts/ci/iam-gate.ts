@@ -1,5 +1,6 @@
 // The deploy job's IAM gate: CI may not change IAM, nor the demo's rollout document (its content is a command
-// run as root on the instance) — docs/security.md. Before `pulumi up` the deploy workflow runs
+// run as root on the instance), nor a data-exposure setting (the data bucket's policy and public access
+// block: S3 has no condition key on their content) — docs/security.md. Before `pulumi up` the deploy workflow runs
 // `pulumi preview --json` and pipes it here. Any step that would create, change, replace or delete such a
 // resource stops the deploy with the resources named and the fix, instead of a deploy that fails half-way
 // with AccessDenied.
@@ -29,9 +30,11 @@ const NO_CHANGE_OPS = new Set([
 
 /**
  * What only a person with administrator credentials changes: IAM in the AWS provider (roles, policies,
- * attachments, instance profiles, users, OIDC providers, …) and SSM documents (the demo's rollout).
+ * attachments, instance profiles, users, OIDC providers, …), SSM documents (the demo's rollout), and the
+ * data-exposure settings of a bucket (its policy and public access block).
  */
-export const PRIVILEGED_TYPE = /^aws:iam\/|^aws:ssm\/document:Document$/;
+export const PRIVILEGED_TYPE =
+  /^aws:iam\/|^aws:ssm\/document:Document$|^aws:s3\/bucketPolicy:BucketPolicy$|^aws:s3\/bucketPublicAccessBlock:BucketPublicAccessBlock$/;
 
 /** The resource type of a step: its new or old state's, else the last type in its URN. */
 export function stepType(step: PreviewStep): string {
@@ -74,11 +77,12 @@ export function iamChanges(previewJson: string): IamChange[] {
 export function gateMessage(changes: readonly IamChange[], stack = "<stack>"): string {
   const lines = changes.map((c) => `  ${c.op.padEnd(18)} ${c.type}  ${c.urn.split("::").pop()}`);
   return [
-    `This deploy would change IAM or an SSM document (${changes.length} resource${changes.length === 1 ? "" : "s"}):`,
+    `This deploy would change IAM or a data-exposure setting (${changes.length} resource${changes.length === 1 ? "" : "s"}):`,
     ...lines,
     "",
-    "CI may not change these: roles, policies, instance profiles and the rollout document are changed only",
-    "by a person with administrator credentials. Apply this change locally, then run the deploy again:",
+    "CI may not change these: roles, policies, instance profiles, the rollout document and a bucket's policy",
+    "and public access block are changed only by a person with administrator credentials. Apply this change",
+    "locally, then run the deploy again:",
     `  pulumi up --stack ${stack}`,
     '(docs/security.md, "What a CI deploy can and cannot change").',
   ].join("\n");
