@@ -109,7 +109,7 @@ describe("CI job matrices (scripts/ci/matrix.ts)", () => {
     const run = (args: string[], env: Record<string, string> = {}) =>
       spawnSync(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/ci/matrix.ts"), ...args],
+        ["-r", path.join(ROOT, "test/support/register.js"), path.join(ROOT, "scripts/ci/matrix.ts"), ...args],
         {
           cwd: ROOT,
           encoding: "utf8",

@@ -181,7 +181,13 @@ describe("scripts/ci/stacks.ts: reading stack files", () => {
     const out = path.join(dir, "out.txt");
     const r = spawnSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/ci/stacks.ts"), "only", "demo"],
+      [
+        "-r",
+        path.join(ROOT, "test/support/register.js"),
+        path.join(ROOT, "scripts/ci/stacks.ts"),
+        "only",
+        "demo",
+      ],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: out } },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -198,7 +204,13 @@ describe("scripts/ci/stacks.ts: reading stack files", () => {
   it("the CLI fails with a GitHub error annotation", () => {
     const r = spawnSync(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/ci/stacks.ts"), "only", "nope"],
+      [
+        "-r",
+        path.join(ROOT, "test/support/register.js"),
+        path.join(ROOT, "scripts/ci/stacks.ts"),
+        "only",
+        "nope",
+      ],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: "" } },
     );
     assert.equal(r.status, 1);

@@ -118,11 +118,15 @@ describe("scripts/ci/iam-gate.ts", () => {
     const cli = path.join(__dirname, "..", "scripts", "ci", "iam-gate.ts");
     const run = (input: string) => {
       try {
-        const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", cli, "demo"], {
-          input,
-          encoding: "utf8",
-          stdio: ["pipe", "pipe", "pipe"],
-        });
+        const out = execFileSync(
+          process.execPath,
+          ["-r", path.join(__dirname, "support", "register.js"), cli, "demo"],
+          {
+            input,
+            encoding: "utf8",
+            stdio: ["pipe", "pipe", "pipe"],
+          },
+        );
         return { code: 0, out, err: "" };
       } catch (e) {
         const x = e as { status: number; stdout: string; stderr: string };
