@@ -13,6 +13,7 @@ import {
   type ParkSettings,
   type StateChangeEvent,
 } from "../functions/park/handler";
+import { StandIn } from "./support/sdkStandIn";
 
 const INSTANCE_ID = "i-0123456789abcdef0";
 const SETTINGS: ParkSettings = {
@@ -21,24 +22,6 @@ const SETTINGS: ParkSettings = {
   recordName: "demo.example.com",
   parkIp: "192.0.2.1",
 };
-
-interface Call {
-  name: string;
-  input: any;
-}
-
-class StandIn {
-  readonly calls: Call[] = [];
-  constructor(private readonly reply: (command: any) => unknown) {}
-  send(command: any): Promise<unknown> {
-    this.calls.push({ name: command.constructor.name, input: command.input });
-    try {
-      return Promise.resolve(this.reply(command));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-}
 
 /** Route 53 with one A record holding `value`; a batch applies atomically, DELETE must match exactly. */
 function zone(initial: string) {

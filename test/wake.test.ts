@@ -23,6 +23,7 @@ import {
   type WakeResponse,
   type WakeSettings,
 } from "../functions/wake/handler";
+import { StandIn } from "./support/sdkStandIn";
 
 const INSTANCE_ID = "i-0123456789abcdef0";
 const NOW = new Date("2026-11-22T10:01:00Z");
@@ -43,28 +44,6 @@ type CommandClass = abstract new (...args: never[]) => object;
 interface Failure {
   command: CommandClass;
   error: Error;
-}
-
-interface Call {
-  name: string;
-  input: any;
-}
-
-/** Stand-in for an SDK client: records each command, then answers via `reply` (which may throw). */
-class StandIn {
-  readonly calls: Call[] = [];
-  constructor(private readonly reply: (command: any) => unknown = () => ({})) {}
-  send(command: any): Promise<unknown> {
-    this.calls.push({ name: command.constructor.name, input: command.input });
-    try {
-      return Promise.resolve(this.reply(command));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-  names(): string[] {
-    return this.calls.map((call) => call.name);
-  }
 }
 
 function awsError(name: string, message: string): Error {
