@@ -15,6 +15,8 @@ export interface TargetGroupKey {
   readonly protocol: string;
   readonly targetType: string;
   readonly vpcId: string;
+  /** @default "ipv4" */
+  readonly ipAddressType?: "ipv4" | "ipv6";
 }
 
 /**
@@ -23,7 +25,9 @@ export interface TargetGroupKey {
  * the service over, and only then delete the old one (a fixed name would collide with itself).
  */
 export function targetGroupName(prefix: string, key: TargetGroupKey): string {
-  const hash = shortHash(`${key.port}/${key.protocol}/${key.targetType}/${key.vpcId}`);
+  // IPv4 groups keep the hash they always had; an IPv6 group (a replacement) needs a name of its own.
+  const family = key.ipAddressType === "ipv6" ? "/ipv6" : "";
+  const hash = shortHash(`${key.port}/${key.protocol}/${key.targetType}/${key.vpcId}${family}`);
   return physicalName(awsSafe(prefix), `tg-${hash}`, NAME_LIMITS.targetGroup);
 }
 

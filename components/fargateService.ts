@@ -10,7 +10,7 @@ import { DataBucket, readWriteStatements } from "./dataBucket";
 import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, Edge } from "./edge";
 import { ecrPullStatements } from "./image";
 import { fargateNames, type FargateNames } from "./fargateNames";
-import { Network, type NetworkArgs } from "./network";
+import { Network, type NetworkArgs, type TaskSubnets } from "./network";
 
 /** Where the app's secrets come from; the shared AppSecrets component satisfies this. */
 export interface SecretSource {
@@ -47,6 +47,8 @@ export interface FargateServiceArgs {
   readonly image: {
     /** Immutable `repo@sha256:…` reference: a new digest means a new task definition revision. */
     readonly ref: pulumi.Input<string>;
+    /** The same image through ECR's dual-stack endpoint; needed when `taskNetwork` is "ipv6-only". */
+    readonly dualStackRef?: pulumi.Input<string | undefined>;
     /** ECR repository the execution role may pull from. @default none (a public image needs no grant) */
     readonly ecrRepositoryArn?: pulumi.Input<string>;
     readonly cpuArchitecture: "X86_64" | "ARM64";
@@ -55,6 +57,11 @@ export interface FargateServiceArgs {
   readonly secrets: SecretSource;
   /** New VPC (cidr, azCount) or an existing one (vpcId, subnetIds). */
   readonly network: NetworkArgs;
+  /**
+   * How tasks reach AWS and the internet (`ferry:fargate.taskNetwork`): a public IPv4 address each, or
+   * IPv6-only subnets of a new VPC behind CloudFront (the image is then pulled through `image.dualStackRef`).
+   */
+  readonly taskNetwork: TaskSubnets;
   /** Overrides the cluster name. @default fargateNames(): "<app.name>-cluster" */
   readonly clusterName?: string;
   /** Tasks at creation; auto-scaling owns the count afterwards. */
@@ -112,6 +119,9 @@ export type PublicEntry =
       readonly domain?: { readonly fqdn: string; readonly certificateArn: pulumi.Input<string> };
     }
   | { readonly kind: "insecure-http" };
+
+/** The AWS SDKs' shared setting for dual-stack (IPv4 and IPv6) service endpoints. */
+export const DUALSTACK_ENV = "AWS_USE_DUALSTACK_ENDPOINT";
 
 /** Tag on a load balancer that deliberately serves plain HTTP; the policy pack's HTTPS rule honours it. */
 export const INSECURE_HTTP_ONLY_TAG = "ferry:insecure-http-only";
@@ -314,10 +324,16 @@ export class FargateService extends pulumi.ComponentResource {
     });
 
     const cloudfront = args.entry.kind === "cloudfront";
+    if (args.taskNetwork === "ipv6-only" && (!cloudfront || "vpcId" in args.network))
+      throw new Error(
+        "FargateService: ipv6-only tasks need a new VPC and the CloudFront entry (config/fargate.ts refuses the rest)",
+      );
     const network = new Network(
       `${name}-net`,
       // Behind CloudFront the load balancer gets subnets of its own with no route to the internet.
-      "vpcId" in args.network ? args.network : { ...args.network, privateSubnets: cloudfront },
+      "vpcId" in args.network
+        ? args.network
+        : { ...args.network, privateSubnets: cloudfront, taskSubnets: args.taskNetwork },
       { parent: this },
     );
     const bucket = this.createDataBucket();
@@ -363,7 +379,7 @@ export class FargateService extends pulumi.ComponentResource {
       taskDefinition,
       targetGroup,
       taskSg,
-      subnetIds: network.publicSubnetIds,
+      subnetIds: network.taskSubnetIds,
       deploymentAlarmNames: alarms.deploymentAlarmNames,
       // AWS: the service fails to create until a listener forwards to its target group, the cluster
       // must have its capacity providers before a strategy names them, and a task cannot start before its
@@ -495,7 +511,8 @@ export class FargateService extends pulumi.ComponentResource {
         ipProtocol: "tcp",
         fromPort: 443,
         toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
+        // IPv6-only tasks have no IPv4 to send from; their way out is the egress-only gateway.
+        ...(this.ipv6Tasks() ? { cidrIpv6: "::/0" } : { cidrIpv4: "0.0.0.0/0" }),
         description: "HTTPS: ECR, Secrets Manager, CloudWatch Logs, S3 and the app's APIs",
       },
       { parent: this },
@@ -521,6 +538,7 @@ export class FargateService extends pulumi.ComponentResource {
   /** P5. */
   private createLoadBalancer(network: Network, albSg: aws.ec2.SecurityGroup) {
     const { port, healthPath } = this.args.app;
+    const ipAddressType = this.ipv6Tasks() ? "ipv6" : "ipv4";
     const alb = new aws.lb.LoadBalancer(
       `${this.name}-alb`,
       {
@@ -530,6 +548,9 @@ export class FargateService extends pulumi.ComponentResource {
         // CloudFront VPC origin.
         internal: this.args.entry.kind === "cloudfront",
         subnets: this.args.entry.kind === "cloudfront" ? network.privateSubnetIds : network.publicSubnetIds,
+        // IPv6-only tasks are reachable only over IPv6, so the load balancer needs IPv6 addresses too; it keeps
+        // its private IPv4 ones for CloudFront's VPC origin.
+        ipAddressType: this.ipv6Tasks() ? "dualstack" : "ipv4",
         securityGroups: [albSg.id],
         // Requests with malformed headers are dropped rather than passed to the app (request smuggling).
         dropInvalidHeaderFields: true,
@@ -543,10 +564,11 @@ export class FargateService extends pulumi.ComponentResource {
       `${this.name}-tg`,
       {
         name: network.vpcId.apply((vpcId) =>
-          this.names.targetGroup({ port, protocol: "HTTP", targetType: "ip", vpcId }),
+          this.names.targetGroup({ port, protocol: "HTTP", targetType: "ip", vpcId, ipAddressType }),
         ),
-        // awsvpc tasks register by IP address.
+        // awsvpc tasks register by IP address: their IPv6 address when they have nothing else.
         targetType: "ip",
+        ipAddressType,
         port,
         protocol: "HTTP",
         vpcId: network.vpcId,
@@ -607,6 +629,21 @@ export class FargateService extends pulumi.ComponentResource {
       { parent: this },
     );
     return { cluster, capacityProviders };
+  }
+
+  /** The image through ECR's dual-stack endpoint: an IPv6-only task has no way to the IPv4-only one. */
+  private dualStackImage(): pulumi.Output<string> {
+    return pulumi.output(this.args.image.dualStackRef).apply((ref) => {
+      if (ref === undefined)
+        throw new Error(
+          "FargateService: ipv6-only tasks pull from ECR's dual-stack endpoint; image.dualStackRef is unset (config/fargate.ts refuses images outside ECR)",
+        );
+      return ref;
+    });
+  }
+
+  private ipv6Tasks(): boolean {
+    return this.args.taskNetwork === "ipv6-only";
   }
 
   private capacity(): CapacitySplit {
@@ -681,6 +718,11 @@ export class FargateService extends pulumi.ComponentResource {
     const environment: Record<string, pulumi.Input<string>> = { ...app.env };
     if (bucket && this.args.dataBucket) environment[this.args.dataBucket.envVar] = bucket.bucketName;
     if (this.args.appUrlEnvVar) environment[this.args.appUrlEnvVar] = url;
+    // The app's AWS SDK calls (S3, Bedrock, ...) must go to dual-stack endpoints from an IPv6-only task: the
+    // SDKs' shared setting, unless the app sets it itself.
+    const secretNames = new Set(this.args.secrets.entries.map((e) => e.envName));
+    if (this.ipv6Tasks() && !(DUALSTACK_ENV in environment) && !secretNames.has(DUALSTACK_ENV))
+      environment[DUALSTACK_ENV] = "true";
     const probe = this.args.containerHealthCheck;
     const command = healthCheckCommand(probe.probe, app.port, app.healthPath);
     const readonlyRoot = this.args.readonlyRootFilesystem;
@@ -706,7 +748,7 @@ export class FargateService extends pulumi.ComponentResource {
         containerDefinitions: pulumi.jsonStringify([
           containerDefinition({
             name: app.name,
-            image: this.args.image.ref,
+            image: this.ipv6Tasks() ? this.dualStackImage() : this.args.image.ref,
             port: app.port,
             environment,
             secrets: this.args.secrets.entries,
@@ -757,7 +799,8 @@ export class FargateService extends pulumi.ComponentResource {
           subnets: a.subnetIds,
           securityGroups: [a.taskSg.id],
           // Public subnets without a NAT gateway: the public IP is how tasks reach ECR and Secrets Manager.
-          assignPublicIp: true,
+          // IPv6-only subnets: the egress-only gateway is, and there is no IPv4 address to assign.
+          assignPublicIp: !this.ipv6Tasks(),
         },
         loadBalancers: [
           {

@@ -108,6 +108,19 @@ export function ecrRepositoryArn(uri: string): string | undefined {
   return ref && `arn:aws:ecr:${ref.region}:${ref.registryId}:repository/${ref.repository}`;
 }
 
+/**
+ * The same image through ECR's dual-stack (IPv4 and IPv6) registry endpoint,
+ * "<acct>.dkr-ecr.<region>.on.aws/<repo>…": a task with no IPv4 route pulls only from there. Undefined for an
+ * image outside ECR.
+ */
+export function dualStackImageRef(uri: string): string | undefined {
+  const ref = parseEcrRef(uri);
+  if (!ref) return undefined;
+  const tag = ref.tag === undefined ? "" : `:${ref.tag}`;
+  const digest = ref.digest === undefined ? "" : `@${ref.digest}`;
+  return `${ref.registryId}.dkr-ecr.${ref.region}.on.aws/${ref.repository}${tag}${digest}`;
+}
+
 export class AppImage extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
   public readonly repositoryArn: pulumi.Output<string>;
@@ -116,6 +129,11 @@ export class AppImage extends pulumi.ComponentResource {
   public readonly digest: pulumi.Output<string>;
   /** Immutable reference `repo@sha256:…`; deploy this, never a tag. */
   public readonly ref: pulumi.Output<string>;
+  /**
+   * `ref` through ECR's dual-stack endpoint, for tasks that have only IPv6; undefined for an image outside
+   * ECR (the config refuses that combination).
+   */
+  public readonly dualStackRef: pulumi.Output<string | undefined>;
   /** The source tag pushed besides "latest". */
   public readonly tag: string;
   /**
@@ -164,6 +182,8 @@ export class AppImage extends pulumi.ComponentResource {
       const external = ecrRepositoryArn(args.image.uri);
       this.pullRepositoryArn = external === undefined ? undefined : pulumi.output(external);
     }
+
+    this.dualStackRef = this.ref.apply(dualStackImageRef);
 
     this.registerOutputs({ repositoryUrl: this.repositoryUrl, digest: this.digest, ref: this.ref });
   }

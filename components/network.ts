@@ -1,8 +1,12 @@
-// The Fargate topology's network (P1): public subnets in several Availability Zones and no NAT gateway.
-// Tasks get public IPs and reach ECR, Secrets Manager and CloudWatch through the internet gateway, which is
-// what keeps the baseline cost down (a NAT gateway alone would cost ~$33/month per AZ). Optionally one
-// private subnet per zone as well, with no route out of the VPC, for the internal load balancer that only
-// CloudFront's VPC origin reaches.
+// The Fargate topology's network (P1): task subnets in several Availability Zones and no NAT gateway (a NAT
+// gateway alone would cost ~$33/month per AZ). Two kinds of task subnet:
+// - "public-ipv4": public subnets; tasks get public IPv4 addresses ($3.65 a month each) and reach ECR,
+//   Secrets Manager and CloudWatch through the internet gateway.
+// - "ipv6-only": IPv6-only subnets out through an egress-only internet gateway (free, and nothing can open a
+//   connection in through it); tasks have no IPv4 address at all.
+// Optionally one private subnet per zone as well, with no route out of the VPC, for the internal load
+// balancer that only CloudFront's VPC origin reaches (dual-stack when the tasks are IPv6-only: a load
+// balancer needs IPv4, and reaches IPv6 targets only from subnets with IPv6).
 //
 // Plain @pulumi/aws resources rather than awsx.ec2.Vpc: every subnet, route and association is visible in
 // `pulumi preview` and to the tests, and no NAT gateway can appear by a changed default.
@@ -22,6 +26,8 @@ export type NetworkArgs =
        * @default false
        */
       readonly privateSubnets?: boolean;
+      /** What the task subnets are (see the top of this file). @default "public-ipv4" */
+      readonly taskSubnets?: TaskSubnets;
     }
   | {
       /** Existing VPC. Its subnets must route 0.0.0.0/0 to an internet gateway (tasks get public IPs). */
@@ -29,6 +35,31 @@ export type NetworkArgs =
       /** Public subnets of that VPC, in at least two Availability Zones. */
       readonly subnetIds: readonly string[];
     };
+
+export type TaskSubnets = "public-ipv4" | "ipv6-only";
+
+/**
+ * The `index`-th /64 of a VPC's Amazon-provided IPv6 /56 ("2600:1f18:abc:de00::/56", 1 →
+ * "2600:1f18:abc:de01::/64"). Pure; AWS gives every VPC a /56, so there are 256 of them.
+ */
+export function ipv6SubnetCidr(vpcIpv6Cidr: string, index: number): string {
+  const [address, bits] = vpcIpv6Cidr.split("/");
+  if (bits !== "56" || !Number.isInteger(index) || index < 0 || index > 255)
+    throw new Error(`ipv6SubnetCidr: expected a /56 and an index 0-255, got ${vpcIpv6Cidr} and ${index}`);
+  const [head, tail = ""] = address.split("::");
+  const headGroups = head === "" ? [] : head.split(":");
+  const tailGroups = tail === "" ? [] : tail.split(":");
+  const groups = [
+    ...headGroups,
+    ...Array<string>(8 - headGroups.length - tailGroups.length).fill("0"),
+    ...tailGroups,
+  ].map((g) => parseInt(g, 16));
+  groups[3] = (groups[3] & 0xff00) | index;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
+}
 
 /**
  * CIDRs of the private subnets: the next `count` blocks after the public ones, of the same size. Throws a
@@ -73,8 +104,10 @@ export function subnetCidrs(vpcCidr: string, count: number): string[] {
 
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
-  /** Public subnets, one per AZ: the tasks live here (and an internet-facing ALB). */
+  /** Public subnets, one per AZ, for an internet-facing ALB (none with IPv6-only tasks: an empty list). */
   public readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Where the tasks live, one subnet per AZ: the public subnets, or the IPv6-only ones. */
+  public readonly taskSubnetIds: pulumi.Output<string[]>;
   /**
    * Private subnets, one per AZ, for an internal load balancer. An existing VPC passes its given subnets;
    * a new one without `privateSubnets` has none (an empty list).
@@ -88,33 +121,34 @@ export class Network extends pulumi.ComponentResource {
       // Nothing to create: the ids are passed through so callers treat both cases alike.
       this.vpcId = pulumi.output(args.vpcId);
       this.publicSubnetIds = pulumi.output([...args.subnetIds]);
+      this.taskSubnetIds = this.publicSubnetIds;
       this.privateSubnetIds = this.publicSubnetIds;
       this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds });
       return;
     }
 
     const { cidr, azCount } = args;
+    const ipv6Tasks = args.taskSubnets === "ipv6-only";
     // Checked before anything is declared, so a VPC without room fails with a config error.
     const privateCidrs = args.privateSubnets ? privateSubnetCidrs(cidr, azCount) : [];
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
-      // DNS hostnames/support: tasks resolve AWS endpoints (ECR, Secrets Manager) through the VPC resolver.
-      { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } },
+      {
+        cidrBlock: cidr,
+        // DNS hostnames/support: tasks resolve AWS endpoints (ECR, Secrets Manager) through the VPC resolver.
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        // An Amazon-provided /56 (free) for the IPv6-only task subnets and the dual-stack load balancer.
+        ...(ipv6Tasks ? { assignGeneratedIpv6CidrBlock: true } : {}),
+        tags: { Name: name },
+      },
       { parent: this },
     );
+    // Also with IPv6-only tasks and an internal load balancer: a CloudFront VPC origin needs the VPC to have an
+    // internet gateway, though nothing routes through it then.
     const igw = new aws.ec2.InternetGateway(
       `${name}-igw`,
       { vpcId: vpc.id, tags: { Name: name } },
-      { parent: this },
-    );
-    const routes = new aws.ec2.RouteTable(
-      `${name}-public`,
-      { vpcId: vpc.id, tags: { Name: `${name}-public` } },
-      { parent: this },
-    );
-    new aws.ec2.Route(
-      `${name}-public-default`,
-      { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
       { parent: this },
     );
 
@@ -133,30 +167,15 @@ export class Network extends pulumi.ComponentResource {
           });
         return names[i];
       });
-    // The subnet count comes from config, not from the lookup: resources are never declared inside apply.
-    const subnets = subnetCidrs(cidr, azCount).map((subnetCidr, i) => {
-      const az = zone(i);
-      const subnet = new aws.ec2.Subnet(
-        `${name}-public-${i}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: subnetCidr,
-          availabilityZone: az,
-          // Tasks get their public IP from the service's assignPublicIp; nothing else should land here with one.
-          mapPublicIpOnLaunch: false,
-          tags: { Name: pulumi.interpolate`${name}-public-${az}` },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-public-${i}`,
-        { subnetId: subnet.id, routeTableId: routes.id },
-        { parent: this },
-      );
-      return subnet;
-    });
+    // /64 number `index` of the VPC's /56: the task subnets take 0..azCount-1, the private ones the next.
+    const ipv6Block = (index: number) => vpc.ipv6CidrBlock.apply((block) => ipv6SubnetCidr(block, index));
 
-    // Private subnets share one route table with only the VPC's local route: nothing in them can reach or be
+    // The subnet count comes from config, not from the lookup: resources are never declared inside apply.
+    const subnets = ipv6Tasks
+      ? this.ipv6TaskSubnets(name, { vpc, azCount, zone, ipv6Block })
+      : this.publicSubnets(name, { vpc, igw, cidr, azCount, zone });
+
+    // Private subnets share one route table with only the VPC's local routes: nothing in them can reach or be
     // reached from the internet.
     const privateRoutes =
       privateCidrs.length > 0
@@ -175,6 +194,9 @@ export class Network extends pulumi.ComponentResource {
           cidrBlock: subnetCidr,
           availabilityZone: az,
           mapPublicIpOnLaunch: false,
+          // Dual-stack beside IPv6-only tasks: the load balancer keeps the IPv4 CloudFront's VPC origin uses
+          // and reaches the tasks over IPv6.
+          ...(ipv6Tasks ? { ipv6CidrBlock: ipv6Block(azCount + i), assignIpv6AddressOnCreation: false } : {}),
           tags: { Name: pulumi.interpolate`${name}-private-${az}` },
         },
         { parent: this },
@@ -188,12 +210,116 @@ export class Network extends pulumi.ComponentResource {
     });
 
     this.vpcId = vpc.id;
-    this.publicSubnetIds = pulumi.all(subnets.map((s) => s.id));
+    this.taskSubnetIds = pulumi.all(subnets.map((s) => s.id));
+    this.publicSubnetIds = ipv6Tasks ? pulumi.output([]) : this.taskSubnetIds;
     this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,
+      taskSubnetIds: this.taskSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
+    });
+  }
+
+  /** One public subnet per zone, routed to the internet gateway: tasks there get public IPv4 addresses. */
+  private publicSubnets(
+    name: string,
+    a: {
+      vpc: aws.ec2.Vpc;
+      igw: aws.ec2.InternetGateway;
+      cidr: string;
+      azCount: number;
+      zone: (i: number) => pulumi.Output<string>;
+    },
+  ): aws.ec2.Subnet[] {
+    const routes = new aws.ec2.RouteTable(
+      `${name}-public`,
+      { vpcId: a.vpc.id, tags: { Name: `${name}-public` } },
+      { parent: this },
+    );
+    new aws.ec2.Route(
+      `${name}-public-default`,
+      { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: a.igw.id },
+      { parent: this },
+    );
+    return subnetCidrs(a.cidr, a.azCount).map((subnetCidr, i) => {
+      const az = a.zone(i);
+      const subnet = new aws.ec2.Subnet(
+        `${name}-public-${i}`,
+        {
+          vpcId: a.vpc.id,
+          cidrBlock: subnetCidr,
+          availabilityZone: az,
+          // Tasks get their public IP from the service's assignPublicIp; nothing else should land here with one.
+          mapPublicIpOnLaunch: false,
+          tags: { Name: pulumi.interpolate`${name}-public-${az}` },
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-public-${i}`,
+        { subnetId: subnet.id, routeTableId: routes.id },
+        { parent: this },
+      );
+      return subnet;
+    });
+  }
+
+  /**
+   * One IPv6-only subnet per zone whose only way out is an egress-only internet gateway: tasks can open
+   * connections to the internet over IPv6, nothing on the internet can open one to them, and no address is
+   * billed. No DNS64: without a NAT64 gateway (~$33 a month per zone) it would only turn "no IPv6 address"
+   * into a connection that hangs.
+   */
+  private ipv6TaskSubnets(
+    name: string,
+    a: {
+      vpc: aws.ec2.Vpc;
+      azCount: number;
+      zone: (i: number) => pulumi.Output<string>;
+      ipv6Block: (index: number) => pulumi.Output<string>;
+    },
+  ): aws.ec2.Subnet[] {
+    const egressOnly = new aws.ec2.EgressOnlyInternetGateway(
+      `${name}-eigw`,
+      { vpcId: a.vpc.id, tags: { Name: name } },
+      { parent: this },
+    );
+    const routes = new aws.ec2.RouteTable(
+      `${name}-tasks`,
+      { vpcId: a.vpc.id, tags: { Name: `${name}-tasks` } },
+      { parent: this },
+    );
+    new aws.ec2.Route(
+      `${name}-tasks-default-ipv6`,
+      { routeTableId: routes.id, destinationIpv6CidrBlock: "::/0", egressOnlyGatewayId: egressOnly.id },
+      { parent: this },
+    );
+    return Array.from({ length: a.azCount }, (_, i) => {
+      const az = a.zone(i);
+      const subnet = new aws.ec2.Subnet(
+        `${name}-tasks-${i}`,
+        {
+          vpcId: a.vpc.id,
+          ipv6Native: true,
+          ipv6CidrBlock: a.ipv6Block(i),
+          availabilityZone: az,
+          assignIpv6AddressOnCreation: true,
+          // IPv6-only subnets name hosts after the resource (there is no IPv4 address to name them after).
+          privateDnsHostnameTypeOnLaunch: "resource-name",
+          enableResourceNameDnsAaaaRecordOnLaunch: true,
+          enableDns64: false,
+          mapPublicIpOnLaunch: false,
+          tags: { Name: pulumi.interpolate`${name}-tasks-${az}` },
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-tasks-${i}`,
+        { subnetId: subnet.id, routeTableId: routes.id },
+        { parent: this },
+      );
+      return subnet;
     });
   }
 }

@@ -1,5 +1,6 @@
 // `ferry:fargate`: settings of the HA Fargate topology (requirements P1–P11).
 import { z } from "zod";
+import { parseEcrRef } from "../components/image";
 import { bool, cidr, email, envName, int, port, sgDescription, subnetId } from "./fields";
 
 /** CPU units → allowed memory (MiB) for Fargate. AWS rejects any other pair. */
@@ -26,6 +27,10 @@ export const LOG_RETENTION_DAYS = [
  */
 export const CONTAINER_PROBES = ["python", "curl", "wget", "none"] as const;
 export type ContainerProbe = (typeof CONTAINER_PROBES)[number];
+
+/** How Fargate tasks reach AWS and the internet (`ferry:fargate.taskNetwork`). */
+export const TASK_NETWORKS = ["public-ipv4", "ipv6-only"] as const;
+export type TaskNetwork = (typeof TASK_NETWORKS)[number];
 
 function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
@@ -123,6 +128,15 @@ export const fargateSchema = z
      * Default: HTTPS through CloudFront, the load balancer internal.
      */
     insecureHttpOnly: bool().default(false),
+    /**
+     * How tasks reach AWS and the internet. "public-ipv4": a public IPv4 address per task in public subnets
+     * (no NAT gateway), $3.65 a month each. "ipv6-only": tasks in IPv6-only subnets with no IPv4 at all, out
+     * through a free egress-only internet gateway; the image is pulled from ECR's dual-stack endpoint and AWS
+     * SDKs in the app are told to use dual-stack endpoints. Every address the app calls must then answer on
+     * IPv6 (there is no NAT64): check your APIs first (docs/fargate.md). Needs the VPC ferry creates, the HTTPS
+     * entry (not insecureHttpOnly) and an image in this account's ECR.
+     */
+    taskNetwork: z.enum(TASK_NETWORKS, { error: '"public-ipv4" or "ipv6-only"' }).default("public-ipv4"),
     /** Mount the root filesystem read-only (a writable /tmp is mounted). Incompatible with ecsExec. */
     readonlyRootFilesystem: bool().default(false),
     /** ALB cookie stickiness: apps that keep per-user state in process memory (Streamlit sessions) need it. */
@@ -189,6 +203,33 @@ export const fargateSchema = z
         path: ["readonlyRootFilesystem"],
         message: "false while ecsExec is true (the ECS Exec agent writes to the container filesystem)",
       });
+    if (f.taskNetwork === "ipv6-only") {
+      if (f.vpcId !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["taskNetwork"],
+          input: f.taskNetwork,
+          message:
+            '"public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates)',
+        });
+      if (f.insecureHttpOnly)
+        ctx.addIssue({
+          code: "custom",
+          path: ["taskNetwork"],
+          input: f.taskNetwork,
+          message:
+            '"public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront)',
+        });
+      f.extraEgress.forEach((rule, i) =>
+        ctx.addIssue({
+          code: "custom",
+          path: ["extraEgress", i, "cidr"],
+          input: rule.cidr,
+          message:
+            "no IPv4 rules while taskNetwork is ipv6-only (tasks have no IPv4 address or route; remove the rule or use public-ipv4)",
+        }),
+      );
+    }
     if (f.subnetIds !== undefined && f.subnetIds.length < 2)
       ctx.addIssue({
         code: "custom",
@@ -241,12 +282,16 @@ export function fargateEnvIssues(
 /**
  * Rules between ferry:fargate and the other blocks, pure so the root schema runs them with its other
  * cross-block checks: the image must be built for the task's CPU architecture (an amd64 image on an ARM64
- * task, or the reverse, fails at start with "exec format error"), and the plain-HTTP opt-out cannot go with a
- * domain (a domain is always served over HTTPS).
+ * task, or the reverse, fails at start with "exec format error"), the plain-HTTP opt-out cannot go with a
+ * domain (a domain is always served over HTTPS), and IPv6-only tasks pull from ECR only.
  */
 export function fargateCrossIssues(c: {
   readonly image: { readonly uri?: string; readonly platform?: string };
-  readonly fargate: { readonly cpuArchitecture?: "X86_64" | "ARM64"; readonly insecureHttpOnly: boolean };
+  readonly fargate: {
+    readonly cpuArchitecture?: "X86_64" | "ARM64";
+    readonly insecureHttpOnly: boolean;
+    readonly taskNetwork: TaskNetwork;
+  };
   readonly hasDns: boolean;
 }): { path: string[]; input?: unknown; message: string }[] {
   const issues: { path: string[]; input?: unknown; message: string }[] = [];
@@ -264,6 +309,15 @@ export function fargateCrossIssues(c: {
       input: true,
       message:
         "false or unset while ferry:dns is set (a domain is always served over HTTPS through CloudFront)",
+    });
+  // An IPv6-only task pulls through ECR's dual-stack endpoint; other registries are not known to answer on
+  // IPv6, and the task has no IPv4 route to try instead.
+  if (c.fargate.taskNetwork === "ipv6-only" && c.image.uri !== undefined && !parseEcrRef(c.image.uri))
+    issues.push({
+      path: ["ferry:image", "uri"],
+      input: c.image.uri,
+      message:
+        'an image in Amazon ECR ("<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>"), or a build, while ferry:fargate.taskNetwork is ipv6-only',
     });
   return issues;
 }

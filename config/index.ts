@@ -520,7 +520,7 @@ const demoDefaults = (): DemoConfig => demoSchema.parse({});
 const fargateDefaults = (): FargateConfig => fargateSchema.parse({});
 
 /** True under Pulumi's mock runtime: the offline engine (`npm run plan`, tests), never `pulumi preview`. */
-function isOffline(): boolean {
+export function isOffline(): boolean {
   return pulumi.runtime.getMonitor() instanceof MockMonitor;
 }
 

@@ -153,7 +153,7 @@ const imageSchema = z
         error: 'a file name such as "Dockerfile" (or leave it unset): an empty one names the directory',
       })
       .optional(),
-    /** Target platform: must match the compute (Fargate Spot and t3 are x86). @default "linux/amd64" */
+    /** Target platform: must match the compute (the instance type, or the Fargate CPU architecture). @default "linux/amd64" */
     platform: z.enum(["linux/amd64", "linux/arm64"], { error: '"linux/amd64" or "linux/arm64"' }).optional(),
     buildArgs: z
       .record(z.string(), z.string({ error: "string values" }), { error: "a map of NAME: value" })
@@ -291,7 +291,7 @@ export const rootSchema = z
         });
       for (const issue of fargateEnvIssues(c["ferry:app"], c["ferry:fargate"]))
         ctx.addIssue({ code: "custom", path: issue.path, input: issue.value, message: issue.message });
-      const fargate = c["ferry:fargate"] ?? { insecureHttpOnly: false };
+      const fargate = c["ferry:fargate"] ?? { insecureHttpOnly: false, taskNetwork: "public-ipv4" as const };
       for (const issue of fargateCrossIssues({
         image: { uri: c["ferry:image"].uri, platform },
         fargate,

@@ -94,6 +94,7 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
     cloudfront: fargate !== undefined && !fargate.insecureHttpOnly,
     vpcId: fargate?.vpcId,
     ownVpc: fargate !== undefined && fargate.vpcId === undefined,
+    ipv6Tasks: fargate?.taskNetwork === "ipv6-only",
     // Only secrets the program stores from config are encrypted with a key the deploy must use.
     secretKmsKeyArns: [
       ...new Set(

@@ -22,6 +22,7 @@ export function deployFargate(
       app: cfg.app,
       image: {
         ref: shared.image.ref,
+        dualStackRef: shared.image.dualStackRef,
         // The image component owns where the image is pulled from (undefined: outside ECR, no pull grant).
         ecrRepositoryArn: shared.image.pullRepositoryArn,
         // Set, or derived from the built image's platform (the config refuses a mismatch); an existing image
@@ -33,6 +34,7 @@ export function deployFargate(
         f.vpcId !== undefined && f.subnetIds !== undefined
           ? { vpcId: f.vpcId, subnetIds: f.subnetIds }
           : { cidr: f.vpcCidr, azCount: f.azCount },
+      taskNetwork: f.taskNetwork,
       clusterName: f.clusterName,
       desiredCount: f.desiredCount,
       minCount: f.minCount,

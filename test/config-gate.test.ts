@@ -186,6 +186,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       stack: "prod",
       merge: {
         "ferry:fargate": {
+          taskNetwork: "public-ipv4",
           extraEgress: [{ port: 5432, cidr: "10.20.0.0/16", description: "Datenbank für Berichte" }],
         },
       },
@@ -197,6 +198,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       stack: "prod",
       merge: {
         "ferry:fargate": {
+          taskNetwork: "public-ipv4",
           extraEgress: [{ port: 5432, cidr: "10.20.0.0/16", description: "d".repeat(256) }],
         },
       },
@@ -374,6 +376,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       stack: "prod",
       merge: {
         "ferry:fargate": {
+          taskNetwork: "public-ipv4",
           vpcId: "vpc-0123456789abcdef0",
           subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef0"],
         },
@@ -386,6 +389,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
       stack: "prod",
       merge: {
         "ferry:fargate": {
+          taskNetwork: "public-ipv4",
           extraEgress: [
             { port: 5432, cidr: "10.20.0.0/16" },
             { port: 5432, cidr: "10.20.0.0/16", description: "again" },

@@ -230,14 +230,14 @@ export const BAD_CASES: BadCase[] = [
   {
     title: "amd64 image on an ARM64 task",
     stack: "prod",
-    merge: { "ferry:fargate": { cpuArchitecture: "ARM64" } },
+    merge: { "ferry:image": { platform: "linux/amd64" }, "ferry:fargate": { cpuArchitecture: "ARM64" } },
     message:
       'Invalid stack config: ferry:image.platform: got "linux/amd64", expected "linux/arm64" to run on ferry:fargate.cpuArchitecture ARM64 (or change cpuArchitecture)',
   },
   {
     title: "plain-HTTP opt-out with a domain",
     stack: "prod",
-    merge: { "ferry:fargate": { insecureHttpOnly: true } },
+    merge: { "ferry:fargate": { insecureHttpOnly: true, taskNetwork: "public-ipv4" } },
     set: { "ferry:dns": { domain: "example.com", record: "app" } },
     message:
       "Invalid stack config: ferry:fargate.insecureHttpOnly: got true, expected false or unset while ferry:dns is set (a domain is always served over HTTPS through CloudFront)",
@@ -326,7 +326,7 @@ export const BAD_CASES: BadCase[] = [
   {
     title: "vpc without subnets",
     stack: "prod",
-    merge: { "ferry:fargate": { vpcId: "vpc-0123456789abcdef0" } },
+    merge: { "ferry:fargate": { vpcId: "vpc-0123456789abcdef0", taskNetwork: "public-ipv4" } },
     message:
       "Invalid stack config: ferry:fargate.subnetIds: got missing, expected vpcId and subnetIds set together (an existing VPC needs its public subnets named)",
   },
@@ -341,6 +341,7 @@ export const BAD_CASES: BadCase[] = [
     title: "image uri bad",
     stack: "prod",
     set: { "ferry:image": { uri: "nginx" } },
+    merge: { "ferry:fargate": { taskNetwork: "public-ipv4" } },
     message:
       'Invalid stack config: ferry:image.uri: got "nginx", expected an image reference with a tag or digest, such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"',
   },

@@ -8,6 +8,9 @@ import { COMMON_REGIONS } from "../scripts/plan/priceTable";
 import { stackFiles } from "./support/harness";
 
 const H = 730;
+/** Fargate Linux/ARM (Graviton) prices in us-east-1: per vCPU-hour and per GB-hour. */
+const ARM_VCPU = 0.03238;
+const ARM_GB = 0.00356;
 const SPOT = 1 - 0.7;
 
 /** Item prefix → expected USD per scenario, in the order the lines appear. */
@@ -85,12 +88,12 @@ describe("cost estimate of the committed and fixture stacks", () => {
         e.scenarios.map((s) => s.label),
         ["baseline: 2 tasks", "at maximum scale: 10 tasks"],
       );
-      // Base 1 on FARGATE, the rest on FARGATE_SPOT: 1 + 1 at baseline, 1 + 9 at maximum.
+      // Base 1 on FARGATE, the rest on FARGATE_SPOT: 1 + 1 at baseline, 1 + 9 at maximum; Graviton prices.
       assertLines(e, [
-        ["Fargate vCPU, on-demand", [1 * 0.5 * H * 0.04048, 1 * 0.5 * H * 0.04048]],
-        ["Fargate memory, on-demand", [1 * 1 * H * 0.004445, 1 * 1 * H * 0.004445]],
-        ["Fargate vCPU, Spot", [1 * 0.5 * H * 0.04048 * SPOT, 9 * 0.5 * H * 0.04048 * SPOT]],
-        ["Fargate memory, Spot", [1 * 1 * H * 0.004445 * SPOT, 9 * 1 * H * 0.004445 * SPOT]],
+        ["Fargate vCPU, on-demand", [1 * 0.5 * H * ARM_VCPU, 1 * 0.5 * H * ARM_VCPU]],
+        ["Fargate memory, on-demand", [1 * 1 * H * ARM_GB, 1 * 1 * H * ARM_GB]],
+        ["Fargate vCPU, Spot", [1 * 0.5 * H * ARM_VCPU * SPOT, 9 * 0.5 * H * ARM_VCPU * SPOT]],
+        ["Fargate memory, Spot", [1 * 1 * H * ARM_GB * SPOT, 9 * 1 * H * ARM_GB * SPOT]],
         ["NAT gateways: 0 declared", [0, 0]],
         ["Application Load Balancer vibejudge-prod-alb (hours)", [H * 0.0225, H * 0.0225]],
         ["ALB capacity units (assumed 0.25 LCU on average)", [0.25 * H * 0.008, 0.25 * H * 0.008]],
@@ -98,7 +101,8 @@ describe("cost estimate of the committed and fixture stacks", () => {
         ["CloudFront data transfer out beyond the free 1000 GB", [0, 0]],
         ["CloudFront HTTPS requests beyond the free 10 M", [0, 0]],
         ["CloudFront VPC origins: 1", [0, 0]],
-        ["public IPv4 of the tasks: one each (2 / 10)", [2 * H * 0.005, 10 * H * 0.005]],
+        // IPv6-only tasks: the line is there, at zero.
+        ["public IPv4 of the tasks: none (IPv6-only subnets", [0, 0]],
         ["Container Insights on vibejudge-cluster: ~31 custom metrics", [31 * 0.3, 31 * 0.3]],
         // 5 single-metric alarms + the 5xx-rate alarm's two metrics.
         ["CloudWatch alarms declared: 6 (7 metrics", [7 * 0.1, 7 * 0.1]],
@@ -109,9 +113,31 @@ describe("cost estimate of the committed and fixture stacks", () => {
       ]);
       assert.deepStrictEqual(
         e.totals.map((t) => t.toFixed(2)),
-        ["59.42", "131.87"],
+        ["47.43", "82.04"],
       );
       assert.deepStrictEqual(e.notPriced, []);
+    });
+
+    it("the options the cost comparison names: public IPv4 adds $3.65 a task, x86 adds the Graviton difference", async () => {
+      const fargate = JSON.parse(plans.get("prod")!.evaluation.config["ferry:fargate"]) as Record<
+        string,
+        unknown
+      >;
+      const base = plans.get("prod")!.estimate.totals[0];
+      const ipv4 = await planStack("prod", {
+        overrides: { config: { "ferry:fargate": { ...fargate, taskNetwork: "public-ipv4" } } },
+      });
+      assert.ok(Math.abs(ipv4.estimate.totals[0] - (base + 2 * H * 0.005)) < 1e-6);
+      const x86 = await planStack("prod", {
+        overrides: {
+          config: {
+            "ferry:fargate": { ...fargate, taskNetwork: "public-ipv4" },
+            "ferry:image": { context: "./app", platform: "linux/amd64" },
+          },
+        },
+      });
+      // Back to where this stack stood before: x86, public IPv4, Container Insights on.
+      assert.strictEqual(x86.estimate.totals[0].toFixed(2), "59.42");
     });
 
     it("Container Insights disabled takes ~$9.30 off (the note names the lever)", async () => {
@@ -230,7 +256,7 @@ describe("cost estimate of the committed and fixture stacks", () => {
       }
     });
 
-    it("follows the program: one more task at the minimum is one more task's cost and public IP", async () => {
+    it("follows the program: one more task at the minimum is one more task's cost (and no public IP)", async () => {
       const fargate = JSON.parse(plans.get("prod")!.evaluation.config["ferry:fargate"]) as Record<
         string,
         unknown
@@ -239,7 +265,7 @@ describe("cost estimate of the committed and fixture stacks", () => {
         overrides: { config: { "ferry:fargate": { ...fargate, minCount: 3, desiredCount: 3 } } },
       });
       // The third task goes to Spot (base 1 on FARGATE, the rest by weight).
-      const oneSpotTask = 0.5 * H * 0.04048 * SPOT + 1 * H * 0.004445 * SPOT + H * 0.005;
+      const oneSpotTask = 0.5 * H * ARM_VCPU * SPOT + 1 * H * ARM_GB * SPOT;
       assert.ok(
         Math.abs(p.estimate.totals[0] - (plans.get("prod")!.estimate.totals[0] + oneSpotTask)) < 1e-6,
       );

@@ -201,7 +201,8 @@ for (const c of cases) {
       else assert.strictEqual(tg.inputs.stickiness, undefined);
     });
 
-    it("public IPv4 at baseline (the plan's figure): none for the load balancer, one per task", async () => {
+    const ipv6Only = fargate.taskNetwork === "ipv6-only";
+    it(`public IPv4 at baseline (the plan's figure): none for the load balancer, ${ipv6Only ? "none for the IPv6-only tasks" : "one per task"}`, async () => {
       const minCount = Number(fargate.minCount ?? 2);
       const plan = await planStack(c.stack);
       const ipv4 = plan.estimate.lines.filter((l) => l.sources.some((p) => p.id === "vpc:public-ipv4"));
@@ -212,8 +213,91 @@ for (const c of cases) {
         ["public IPv4 of the tasks"],
         "no line for the load balancer's addresses",
       );
-      assert.strictEqual(ipv4[0].quantities[0], minCount * 730);
+      assert.strictEqual(ipv4[0].quantities[0], ipv6Only ? 0 : minCount * 730);
+      if (ipv6Only) assert.strictEqual(ipv4[0].usd[0], 0);
     });
+
+    if (ipv6Only)
+      it("IPv6-only tasks: no IPv4 anywhere on them, out only through an egress-only gateway; dual-stack ALB to IPv6 targets", () => {
+        const vpc = e.one("aws:ec2/vpc:Vpc");
+        assert.strictEqual(vpc.inputs.assignGeneratedIpv6CidrBlock, true);
+        const block = String(vpc.state.ipv6CidrBlock);
+        const eigw = e.one("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway");
+        assert.strictEqual(eigw.inputs.vpcId, vpc.state.id);
+        const azCount = Number(fargate.azCount ?? 2);
+        const prefix = block.replace(/00::\/56$/, ""); // the /56's first 14 hex digits
+        const tasks = e.ofType(T.subnet).filter((s) => s.name.includes("-tasks-"));
+        assert.strictEqual(tasks.length, azCount);
+        tasks.forEach((s, i) => {
+          assert.strictEqual(s.inputs.ipv6Native, true, `${s.name}: IPv6-only`);
+          assert.strictEqual(s.inputs.cidrBlock, undefined, `${s.name}: no IPv4 CIDR`);
+          assert.strictEqual(s.inputs.ipv6CidrBlock, `${prefix}${i.toString(16).padStart(2, "0")}::/64`);
+          assert.strictEqual(s.inputs.assignIpv6AddressOnCreation, true);
+          assert.strictEqual(s.inputs.enableDns64, false, "no DNS64 without a NAT64 gateway");
+          assert.strictEqual(s.inputs.mapPublicIpOnLaunch, false);
+        });
+        assert.deepStrictEqual(
+          e.ofType(T.subnet).filter((s) => s.name.includes("-public-")),
+          [],
+        );
+        // The only route out of the VPC: ::/0 to the egress-only gateway, for the task subnets only.
+        const routes = e.ofType(T.route);
+        assert.deepStrictEqual(
+          routes.map((r) => [
+            r.inputs.destinationIpv6CidrBlock,
+            r.inputs.egressOnlyGatewayId,
+            r.inputs.destinationCidrBlock,
+          ]),
+          [["::/0", eigw.state.id, undefined]],
+        );
+        const taskTable = routes[0].inputs.routeTableId;
+        assert.deepStrictEqual(
+          e
+            .ofType(T.rtAssoc)
+            .filter((a) => a.inputs.routeTableId === taskTable)
+            .map((a) => a.inputs.subnetId)
+            .sort(),
+          ids(tasks).sort(),
+        );
+        assert.deepStrictEqual(
+          e.resources.filter((r) => /natGateway|\/eip:Eip/i.test(r.type)),
+          [],
+        );
+        const net = e.one(T.service).inputs.networkConfiguration;
+        assert.strictEqual(net.assignPublicIp, false);
+        assert.deepStrictEqual(net.subnets, ids(tasks));
+        // The internal load balancer: dual-stack subnets (IPv4 for CloudFront, IPv6 to the tasks).
+        const privates = e.ofType(T.subnet).filter((s) => s.name.includes("-private-"));
+        privates.forEach((s, i) =>
+          assert.strictEqual(
+            s.inputs.ipv6CidrBlock,
+            `${prefix}${(azCount + i).toString(16).padStart(2, "0")}::/64`,
+          ),
+        );
+        const alb = e.one(T.alb);
+        assert.strictEqual(alb.inputs.ipAddressType, "dualstack");
+        assert.strictEqual(alb.inputs.internal, true);
+        assert.strictEqual(e.one(T.tg).inputs.ipAddressType, "ipv6");
+        // Out: HTTPS over IPv6 only.
+        const egress = e
+          .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+          .filter((r) => r.inputs.securityGroupId === e.one(T.sg, "task-sg").state.id);
+        assert.deepStrictEqual(
+          egress.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv6, r.inputs.cidrIpv4]),
+          [[443, "::/0", undefined]],
+        );
+        // The image through ECR's dual-stack endpoint, and the app's SDKs told to use dual-stack endpoints.
+        const container = JSON.parse(String(e.one(T.taskDef).inputs.containerDefinitions))[0];
+        assert.match(
+          String(container.image),
+          /^\d{12}\.dkr-ecr\.[a-z0-9-]+\.on\.aws\/[^@]+@sha256:[0-9a-f]{64}$/,
+        );
+        assert.ok(
+          (container.environment as { name: string; value: string }[]).some(
+            (v) => v.name === "AWS_USE_DUALSTACK_ENDPOINT" && v.value === "true",
+          ),
+        );
+      });
 
     if (dns) {
       const fqdn =
@@ -281,7 +365,7 @@ describe("the plain-HTTP opt-out (ferry:fargate.insecureHttpOnly)", function () 
     const prod = stackConfig("prod").config;
     const fargate = JSON.parse(prod["ferry:fargate"]) as Record<string, unknown>;
     const e = await evaluateStack("prod", {
-      config: { "ferry:fargate": { ...fargate, insecureHttpOnly: true } },
+      config: { "ferry:fargate": { ...fargate, insecureHttpOnly: true, taskNetwork: "public-ipv4" } },
     });
     assert.deepStrictEqual(e.ofType(T.cdn), []);
     assert.deepStrictEqual(e.ofType(T.origin), []);

@@ -111,33 +111,19 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     e = await evaluateStack("prod");
   });
 
-  it("P1: new VPC with one public subnet per AZ in 2 AZs, routed to an internet gateway, no NAT gateway", () => {
+  it("P1: new VPC in 2 AZs, no NAT gateway; IPv6-only task subnets (taskNetwork ipv6-only), the ALB in private dual-stack ones", () => {
+    // The IPv6 details are asserted for every stack that asks for them in test/fargate.edge.test.ts.
     const vpc = e.one(T.vpc);
     assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
-    const subnets = e.ofType(T.subnet).filter((x) => x.name.includes("-public-"));
+    assert.strictEqual(vpc.inputs.assignGeneratedIpv6CidrBlock, true);
+    const tasks = e.ofType(T.subnet).filter((x) => x.name.includes("-tasks-"));
     assert.deepStrictEqual(
-      subnets.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
+      tasks.map((s) => [s.inputs.ipv6Native, s.inputs.availabilityZone]),
       [
-        ["10.0.0.0/20", "us-east-1a"],
-        ["10.0.16.0/20", "us-east-1b"],
+        [true, "us-east-1a"],
+        [true, "us-east-1b"],
       ],
     );
-    for (const s of subnets) assert.strictEqual(s.inputs.vpcId, vpc.state.id);
-    const route = e.one(T.route);
-    const publicRoutes = e.one(T.routeTable, "-public");
-    assert.deepStrictEqual(
-      [route.inputs.destinationCidrBlock, route.inputs.gatewayId, route.inputs.routeTableId],
-      ["0.0.0.0/0", e.one(T.igw).state.id, publicRoutes.state.id],
-    );
-    assert.deepStrictEqual(
-      e
-        .ofType(T.rtAssoc)
-        .filter((a) => a.inputs.routeTableId === publicRoutes.state.id)
-        .map((a) => [a.inputs.subnetId, a.inputs.routeTableId])
-        .sort(),
-      subnets.map((s) => [s.state.id, publicRoutes.state.id]).sort(),
-    );
-    // Behind CloudFront: one private subnet per AZ after the public ones, with no route out of the VPC.
     const privates = e.ofType(T.subnet).filter((x) => x.name.includes("-private-"));
     assert.deepStrictEqual(
       privates.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
@@ -146,19 +132,17 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
         ["10.0.48.0/20", "us-east-1b"],
       ],
     );
-    const privateRoutes = e.one(T.routeTable, "-private");
-    assert.ok(
-      e.ofType(T.route).every((r) => r.inputs.routeTableId !== privateRoutes.state.id),
-      "the private route table has only the VPC's local route",
-    );
+    assert.strictEqual(e.ofType(T.subnet).length, 4, "no public subnets: nothing needs a public IPv4");
+    // The internet gateway stays (a CloudFront VPC origin needs one on the VPC); no route uses it.
+    assert.strictEqual(e.one(T.igw).inputs.vpcId, vpc.state.id);
+    assert.ok(e.ofType(T.route).every((r) => r.inputs.gatewayId === undefined));
     const nat = e.resources.filter((r) => /natGateway|\/eip:Eip|awsx:/i.test(r.type));
     assert.deepStrictEqual(nat, [], "no NAT gateway, Elastic IP or awsx component anywhere");
-    assert.strictEqual(route.inputs.natGatewayId, undefined);
     const net = e.one(T.service).inputs.networkConfiguration;
-    assert.strictEqual(net.assignPublicIp, true, "tasks reach ECR/Secrets Manager through their public IP");
+    assert.strictEqual(net.assignPublicIp, false, "no public IPv4 for the tasks");
     assert.deepStrictEqual(
       net.subnets,
-      subnets.map((s) => s.state.id),
+      tasks.map((s) => s.state.id),
     );
     assert.deepStrictEqual(
       e.one(T.alb).inputs.subnets,
@@ -189,7 +173,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(e.one(T.service).inputs.capacityProviderStrategies, strategy);
   });
 
-  it("P3: task definition 0.5 vCPU / 1 GB, x86, awsvpc, the pushed digest, port, env, no container probe, 7-day logs", () => {
+  it("P3: task definition 0.5 vCPU / 1 GB, ARM64, awsvpc, the pushed digest (dual-stack endpoint), port, env, no container probe, 7-day logs", () => {
     const td = e.one(T.taskDef);
     assert.deepStrictEqual(
       [td.inputs.family, td.inputs.cpu, td.inputs.memory, td.inputs.networkMode],
@@ -198,23 +182,30 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     assert.deepStrictEqual(td.inputs.requiresCompatibilities, ["FARGATE"]);
     assert.deepStrictEqual(td.inputs.runtimePlatform, {
       operatingSystemFamily: "LINUX",
-      cpuArchitecture: "X86_64",
+      cpuArchitecture: "ARM64",
     });
+    assert.deepStrictEqual(e.one("docker-build:index:Image").inputs.platforms, ["linux/arm64"]);
     assert.strictEqual(td.inputs.skipDestroy, true, "old revisions stay registered for rollbacks");
     assert.strictEqual(td.inputs.executionRoleArn, e.one(T.role, "-exec").state.arn);
     assert.strictEqual(td.inputs.taskRoleArn, e.one(T.role, "-task").state.arn);
 
     const c = container(e);
-    assert.strictEqual(c.image, e.outputs.imageRef, "deploys the digest reference, never a tag");
+    // The pushed digest, pulled through ECR's dual-stack endpoint (the tasks have only IPv6).
+    assert.strictEqual(
+      c.image,
+      String(e.outputs.imageRef).replace(".dkr.ecr.us-east-1.amazonaws.com/", ".dkr-ecr.us-east-1.on.aws/"),
+      "deploys the digest reference, never a tag",
+    );
     assert.match(
       c.image,
-      /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/vibejudge-dashboard@sha256:[0-9a-f]{64}$/,
+      /^123456789012\.dkr-ecr\.us-east-1\.on\.aws\/vibejudge-dashboard@sha256:[0-9a-f]{64}$/,
     );
     assert.strictEqual(c.essential, true);
     assert.strictEqual(c.user, undefined, "the image's non-root USER is honoured");
     assert.deepStrictEqual(c.portMappings, [{ containerPort: 8501, hostPort: 8501, protocol: "tcp" }]);
     assert.deepStrictEqual(envOf(c), {
       API_BASE_URL: "https://2nu0j4n648.execute-api.us-east-1.amazonaws.com/dev",
+      AWS_USE_DUALSTACK_ENDPOINT: "true",
     });
     assert.deepStrictEqual(c.secrets, []);
     // No probe that assumes a tool inside the image: the ALB's health check on the same path is the gate.
@@ -384,7 +375,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     });
   });
 
-  it("P8: ALB in 80 from CloudFront only and out only to the tasks; tasks in 8501 from the ALB only, out 443; no SSH", () => {
+  it("P8: ALB in 80 from CloudFront only and out only to the tasks; tasks in 8501 from the ALB only, out 443 over IPv6; no SSH", () => {
     const albSg = e.one(T.sg, "alb-sg");
     const taskSg = e.one(T.sg, "task-sg");
     for (const sg of [albSg, taskSg]) {
@@ -398,7 +389,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     const pick = (r: Recorded) => ({
       port: [r.inputs.fromPort, r.inputs.toPort],
       proto: r.inputs.ipProtocol,
-      cidr: r.inputs.cidrIpv4,
+      cidr: r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6,
       sg: r.inputs.referencedSecurityGroupId,
     });
     const originFacing = e.calls.find((c) => c.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList");
@@ -415,7 +406,7 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
       { port: [8501, 8501], proto: "tcp", cidr: undefined, sg: albSg.state.id },
     ]);
     assert.deepStrictEqual(rulesOf(e, T.egress, taskSg).map(pick), [
-      { port: [443, 443], proto: "tcp", cidr: "0.0.0.0/0", sg: undefined },
+      { port: [443, 443], proto: "tcp", cidr: "::/0", sg: undefined },
     ]);
     for (const r of [...e.ofType(T.ingress), ...e.ofType(T.egress)]) {
       assert.ok(r.inputs.description, `${r.name} has a description`);
@@ -805,6 +796,73 @@ describe("fargate-ha: variants through config", function () {
     );
   });
 
+  it("P1 (taskNetwork public-ipv4): one public subnet per AZ in 2 AZs, routed to an internet gateway, no NAT gateway", async () => {
+    const existing = JSON.parse(stackConfig("prod").config["ferry:fargate"]) as Record<string, unknown>;
+    const e = await evaluateStack("prod", {
+      config: { "ferry:fargate": { ...existing, taskNetwork: "public-ipv4" } },
+    });
+    const vpc = e.one(T.vpc);
+    assert.strictEqual(vpc.inputs.assignGeneratedIpv6CidrBlock, undefined, "no IPv6 asked for");
+    assert.strictEqual(e.one(T.alb).inputs.ipAddressType, "ipv4");
+    assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
+    const subnets = e.ofType(T.subnet).filter((x) => x.name.includes("-public-"));
+    assert.deepStrictEqual(
+      subnets.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
+      [
+        ["10.0.0.0/20", "us-east-1a"],
+        ["10.0.16.0/20", "us-east-1b"],
+      ],
+    );
+    for (const s of subnets) assert.strictEqual(s.inputs.vpcId, vpc.state.id);
+    const route = e.one(T.route);
+    const publicRoutes = e.one(T.routeTable, "-public");
+    assert.deepStrictEqual(
+      [route.inputs.destinationCidrBlock, route.inputs.gatewayId, route.inputs.routeTableId],
+      ["0.0.0.0/0", e.one(T.igw).state.id, publicRoutes.state.id],
+    );
+    assert.deepStrictEqual(
+      e
+        .ofType(T.rtAssoc)
+        .filter((a) => a.inputs.routeTableId === publicRoutes.state.id)
+        .map((a) => [a.inputs.subnetId, a.inputs.routeTableId])
+        .sort(),
+      subnets.map((s) => [s.state.id, publicRoutes.state.id]).sort(),
+    );
+    // Behind CloudFront: one private subnet per AZ after the public ones, with no route out of the VPC.
+    const privates = e.ofType(T.subnet).filter((x) => x.name.includes("-private-"));
+    assert.deepStrictEqual(
+      privates.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone]),
+      [
+        ["10.0.32.0/20", "us-east-1a"],
+        ["10.0.48.0/20", "us-east-1b"],
+      ],
+    );
+    const privateRoutes = e.one(T.routeTable, "-private");
+    assert.ok(
+      e.ofType(T.route).every((r) => r.inputs.routeTableId !== privateRoutes.state.id),
+      "the private route table has only the VPC's local route",
+    );
+    const nat = e.resources.filter((r) => /natGateway|\/eip:Eip|awsx:/i.test(r.type));
+    assert.deepStrictEqual(nat, [], "no NAT gateway, Elastic IP or awsx component anywhere");
+    assert.strictEqual(route.inputs.natGatewayId, undefined);
+    const net = e.one(T.service).inputs.networkConfiguration;
+    assert.strictEqual(net.assignPublicIp, true, "tasks reach ECR/Secrets Manager through their public IP");
+    assert.deepStrictEqual(
+      rulesOf(e, T.egress, e.one(T.sg, "task-sg")).map((r) => [r.inputs.cidrIpv4, r.inputs.cidrIpv6]),
+      [["0.0.0.0/0", undefined]],
+    );
+    assert.match(container(e).image, /\.dkr\.ecr\.us-east-1\.amazonaws\.com\//);
+    assert.ok(!("AWS_USE_DUALSTACK_ENDPOINT" in envOf(container(e))));
+    assert.deepStrictEqual(
+      net.subnets,
+      subnets.map((s) => s.state.id),
+    );
+    assert.deepStrictEqual(
+      e.one(T.alb).inputs.subnets,
+      privates.map((s) => s.state.id),
+    );
+  });
+
   it("P1: azCount 3 spreads three public and three private /20 subnets over three zones", async () => {
     const e = await evaluateStack("prod", { config: { "ferry:fargate": { azCount: 3 } } });
     assert.deepStrictEqual(
@@ -907,12 +965,18 @@ describe("fargate-ha: variants through config", function () {
     const e = await evaluateStack("prod", { config: { "ferry:image": { uri } } });
     const pull = statements(e.one(T.rolePolicy, "exec-policy")).find((s) => s.Sid === "EcrPull");
     assert.deepStrictEqual(pull?.Resource, ["arn:aws:ecr:us-east-1:210987654321:repository/team/dashboard"]);
-    assert.strictEqual(container(e).image, uri);
+    // prod's tasks are IPv6-only: the same image through ECR's dual-stack endpoint.
+    assert.strictEqual(
+      container(e).image,
+      `210987654321.dkr-ecr.us-east-1.on.aws/team/dashboard@sha256:${"c".repeat(64)}`,
+    );
   });
 
   it('P4: a public non-ECR image needs no ECR statement at all (and so no "*")', async () => {
     const uri = `ghcr.io/acme/dashboard@sha256:${"d".repeat(64)}`;
-    const e = await evaluateStack("prod", { config: { "ferry:image": { uri } } });
+    const e = await evaluateStack("prod", {
+      config: { "ferry:image": { uri }, "ferry:fargate": { taskNetwork: "public-ipv4" } },
+    });
     assert.deepStrictEqual(
       statements(e.one(T.rolePolicy, "exec-policy")).map((s) => s.Sid),
       ["WriteAppLogs"],

@@ -184,8 +184,9 @@ describe("Mermaid diagram: committed stacks", () => {
       assert.ok(d.includes(`  ${edge}\n`) || d.endsWith(`  ${edge}`), `${edge}\n${d}`);
     assert.match(
       d,
-      /svc0\["ECS Fargate service vibejudge-prod<br\/>2-10 tasks × 0\.5 vCPU \/ 1 GB x86<br\/>FARGATE base 1, FARGATE_SPOT weight 1/,
+      /svc0\["ECS Fargate service vibejudge-prod<br\/>2-10 tasks × 0\.5 vCPU \/ 1 GB ARM64<br\/>FARGATE base 1, FARGATE_SPOT weight 1/,
     );
+    assert.match(d, /<br\/>IPv6 only: out through an egress-only gateway, no public IPv4, no NAT"\]/);
     assert.doesNotMatch(d, /\bnat\b|\bdns\b|secrets|s3/);
   });
 

@@ -192,7 +192,7 @@ describe("npm run plan", () => {
       j.estimate.scenarios.map((s) => s.id),
       ["baseline", "max"],
     );
-    assert.strictEqual(j.estimate.totals[0].toFixed(2), "59.42");
+    assert.strictEqual(j.estimate.totals[0].toFixed(2), "47.43");
     assert.strictEqual(j.budgetUsd, 60);
     assert.match(j.mermaid, /^flowchart LR\n/);
   });

@@ -70,6 +70,19 @@ const EC2_TAGGED_CREATES = {
   "ec2:CreateSecurityGroup": ["security-group"],
 } as const;
 
+/** With IPv6-only tasks: the egress-only gateway (created in the stack's VPC, tagged) and the IPv6 blocks. */
+const EC2_IPV6_CREATES = {
+  "ec2:CreateEgressOnlyInternetGateway": ["egress-only-internet-gateway"],
+} as const;
+const EC2_IPV6_OWN_CHANGES = [
+  "ec2:DeleteEgressOnlyInternetGateway",
+  // A stack that switches to ipv6-only gets its /56 and its subnets' /64s in place.
+  "ec2:AssociateVpcCidrBlock",
+  "ec2:DisassociateVpcCidrBlock",
+  "ec2:AssociateSubnetCidrBlock",
+  "ec2:DisassociateSubnetCidrBlock",
+];
+
 /** Changes to an existing EC2 resource of this stack (its tags say so). */
 const EC2_OWN_CHANGES = [
   "ec2:DeleteTags",
@@ -155,8 +168,8 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
           StringEqualsIfExists: { [`aws:ResourceTag/${STACK_TAG}`]: s.tags[STACK_TAG] },
         };
   const statements: PolicyStatement[] = [];
-  const creates = Object.entries(EC2_TAGGED_CREATES).filter(([action]) =>
-    s.topology === "fargate-ha" ? true : action === "ec2:CreateSecurityGroup",
+  const creates = Object.entries({ ...EC2_TAGGED_CREATES, ...(s.ipv6Tasks ? EC2_IPV6_CREATES : {}) }).filter(
+    ([action]) => (s.topology === "fargate-ha" ? true : action === "ec2:CreateSecurityGroup"),
   );
   statements.push({
     // The new resource's ARN: it must be created with this stack's tags.
@@ -167,7 +180,12 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
     Condition: tagged,
   });
   const inVpc = creates.filter(([action]) =>
-    ["ec2:CreateSubnet", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup"].includes(action),
+    [
+      "ec2:CreateSubnet",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateEgressOnlyInternetGateway",
+    ].includes(action),
   );
   statements.push({
     // The VPC these are created in: this stack's.
@@ -209,7 +227,7 @@ function ec2Statements(s: CiScope): PolicyStatement[] {
     {
       Sid: "Ec2OwnResources",
       Effect: "Allow",
-      Action: [...EC2_OWN_CHANGES],
+      Action: [...EC2_OWN_CHANGES, ...(s.ipv6Tasks ? EC2_IPV6_OWN_CHANGES : [])],
       Resource: "*",
       Condition: own,
     },

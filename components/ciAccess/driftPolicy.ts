@@ -32,6 +32,7 @@ export const REGIONAL_DESCRIBES: readonly string[] = [
   "ec2:DescribeVpcAttribute",
   "ec2:DescribeRouteTables",
   "ec2:DescribeInternetGateways",
+  "ec2:DescribeEgressOnlyInternetGateways",
   "ec2:DescribeNetworkInterfaces",
   "ec2:DescribeNetworkAcls",
   "ec2:DescribeAccountAttributes",

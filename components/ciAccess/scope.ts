@@ -85,6 +85,11 @@ export interface CiScope {
   readonly vpcId?: string;
   /** Whether every VPC-scoped create must happen in a VPC that carries this stack's tags. */
   readonly ownVpc: boolean;
+  /**
+   * fargate-ha with `ferry:fargate.taskNetwork: ipv6-only`: an egress-only internet gateway, and IPv6 blocks
+   * associated with the stack's VPC and subnets (also when an existing stack switches over). @default false
+   */
+  readonly ipv6Tasks?: boolean;
 
   /**
    * fargate-ha behind CloudFront (components/edge.ts): a distribution, a VPC origin and a response headers

@@ -184,6 +184,10 @@ export const FREE: Readonly<Record<string, { group: string; why: string }>> = {
   "aws:ec2/vpc:Vpc": { group: "VPC", why: "no charge (data transfer out is billed separately)" },
   "aws:ec2/subnet:Subnet": { group: "VPC", why: "no charge" },
   "aws:ec2/internetGateway:InternetGateway": { group: "VPC", why: "no charge (data transfer is)" },
+  "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": {
+    group: "VPC",
+    why: "no charge (data transfer is)",
+  },
   "aws:ec2/routeTable:RouteTable": { group: "VPC", why: "no charge" },
   "aws:ec2/route:Route": { group: "VPC", why: "no charge" },
   "aws:ec2/routeTableAssociation:RouteTableAssociation": { group: "VPC", why: "no charge" },
@@ -697,6 +701,15 @@ function priceServices(c: Accumulator): void {
         from: [svc],
         priceId: "vpc:public-ipv4",
         qty: (s) => count(s) * c.hours,
+      });
+    // Said rather than left out: the reader comparing with a public-ipv4 stack sees where the line went.
+    else if (c.of("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway").length > 0)
+      c.addOrSkip({
+        category: "network",
+        item: "public IPv4 of the tasks: none (IPv6-only subnets, out through an egress-only gateway)",
+        from: [svc],
+        priceId: "vpc:public-ipv4",
+        qty: () => 0,
       });
     c.notes.push(
       `Service ${name}: ${range.min}–${range.max} tasks (its autoscaling range); a rolling deploy briefly runs ` +

@@ -221,6 +221,10 @@ export function architecture(input: PlanInput, region: string): Architecture {
             ]
           : []),
         ...(svc.inputs.networkConfiguration?.assignPublicIp ? ["public IP per task, no NAT"] : []),
+        ...(!svc.inputs.networkConfiguration?.assignPublicIp &&
+        of("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway").length > 0
+          ? ["IPv6 only: out through an egress-only gateway, no public IPv4, no NAT"]
+          : []),
       ],
     });
     for (const lb of svc.inputs.loadBalancers ?? []) {

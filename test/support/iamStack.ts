@@ -392,6 +392,9 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
           "ec2:CreateAction": "CreateVpc",
         }),
         call("attributes", "ec2:ModifyVpcAttribute", s.arn, c.own),
+        ...(i.assignGeneratedIpv6CidrBlock
+          ? [call("IPv6 block (a stack switching to ipv6-only)", "ec2:AssociateVpcCidrBlock", s.arn, c.own)]
+          : []),
         call("delete", "ec2:DeleteVpc", s.arn, c.own),
       ];
     case "aws:ec2/subnet:Subnet":
@@ -399,6 +402,16 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("create", "ec2:CreateSubnet", ec2("subnet", "subnet-0new"), c.create),
         call("create in the stack's VPC", "ec2:CreateSubnet", ec2("vpc", i.vpcId), c.own),
         call("public IPs", "ec2:ModifySubnetAttribute", ec2("subnet", s.id), c.own),
+        ...(i.ipv6CidrBlock !== undefined
+          ? [
+              call(
+                "IPv6 block (a stack switching to ipv6-only)",
+                "ec2:AssociateSubnetCidrBlock",
+                ec2("subnet", s.id),
+                c.own,
+              ),
+            ]
+          : []),
         call("delete", "ec2:DeleteSubnet", ec2("subnet", s.id), c.own),
       ];
     case "aws:ec2/internetGateway:InternetGateway":
@@ -407,6 +420,26 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("attach", "ec2:AttachInternetGateway", ec2("internet-gateway", s.id), c.own),
         call("attach to the stack's VPC", "ec2:AttachInternetGateway", ec2("vpc", i.vpcId), c.own),
         call("delete", "ec2:DeleteInternetGateway", ec2("internet-gateway", s.id), c.own),
+      ];
+    case "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway":
+      return [
+        call(
+          "create",
+          "ec2:CreateEgressOnlyInternetGateway",
+          ec2("egress-only-internet-gateway", "eigw-0new"),
+          c.create,
+        ),
+        call("create in the stack's VPC", "ec2:CreateEgressOnlyInternetGateway", ec2("vpc", i.vpcId), c.own),
+        call("tag at creation", "ec2:CreateTags", ec2("egress-only-internet-gateway", "eigw-0new"), {
+          ...c.create,
+          "ec2:CreateAction": "CreateEgressOnlyInternetGateway",
+        }),
+        call(
+          "delete",
+          "ec2:DeleteEgressOnlyInternetGateway",
+          ec2("egress-only-internet-gateway", s.id),
+          c.own,
+        ),
       ];
     case "aws:ec2/routeTable:RouteTable":
       return [
@@ -429,6 +462,16 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
           "elasticloadbalancing:CreateAction": "CreateLoadBalancer",
         }),
         call("attributes", "elasticloadbalancing:ModifyLoadBalancerAttributes", s.arn, c.own),
+        ...(i.ipAddressType === "dualstack"
+          ? [
+              call(
+                "dual-stack (a stack switching to ipv6-only)",
+                "elasticloadbalancing:SetIpAddressType",
+                s.arn,
+                c.own,
+              ),
+            ]
+          : []),
         call("delete", "elasticloadbalancing:DeleteLoadBalancer", s.arn, c.own),
       ];
     case "aws:lb/targetGroup:TargetGroup":

@@ -68,10 +68,15 @@ const RESOURCES: Record<string, Outputs> = {
   "aws:route53/record:Record": (_n, i) => ({ fqdn: i.name }),
 
   // ---- fargate-ha (HA Fargate topology) --------------------------------------------------------------------
-  "aws:ec2/vpc:Vpc": (name, _i, c) => ({
+  "aws:ec2/vpc:Vpc": (name, i, c) => ({
     id: `vpc-${hex(name, 17)}`,
     arn: `arn:aws:ec2:${c.region}:${c.account}:vpc/vpc-${hex(name, 17)}`,
+    // An Amazon-provided /56 in the documentation range's style: 2600:1f18:<4 hex>:<2 hex>00::/56.
+    ...(i.assignGeneratedIpv6CidrBlock
+      ? { ipv6CidrBlock: `2600:1f18:${hex(name, 4)}:${hex(`${name}/56`, 2)}00::/56` }
+      : {}),
   }),
+  "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": (name) => ({ id: `eigw-${hex(name, 17)}` }),
   "aws:ec2/subnet:Subnet": (name) => ({ id: `subnet-${hex(name, 17)}` }),
   "aws:ec2/internetGateway:InternetGateway": (name) => ({ id: `igw-${hex(name, 17)}` }),
   "aws:ec2/routeTable:RouteTable": (name) => ({ id: `rtb-${hex(name, 17)}` }),
