@@ -33,7 +33,38 @@ describe("CI job matrices (scripts/ci/matrix.ts)", () => {
       ["demo@demo", "prod@production", "quiet@quiet", "trunk@trunk", "local@local", "tagless@tagless"],
     );
     assert.deepEqual(notices, []);
-    assert.deepEqual(Object.keys(entries[0]).sort(), ["environment", "key", "region", "secrets", "stack"]);
+    assert.deepEqual(Object.keys(entries[0]).sort(), [
+      "environment",
+      "key",
+      "region",
+      "runner",
+      "secrets",
+      "stack",
+    ]);
+  });
+
+  it("runner: each stack's jobs build its image natively (ubuntu-24.04-arm for linux/arm64)", () => {
+    const runner = (config: Record<string, unknown>) =>
+      ciSettingsOf("s", { config: { "ferry:ci": { repository: "o/r" }, ...config } })!.runner;
+    assert.equal(runner({}), "ubuntu-latest");
+    assert.equal(runner({ "ferry:image": { context: "./app", platform: "linux/amd64" } }), "ubuntu-latest");
+    assert.equal(
+      runner({ "ferry:image": { context: "./app", platform: "linux/arm64" } }),
+      "ubuntu-24.04-arm",
+    );
+    // An existing image is not built: any runner will do.
+    assert.equal(runner({ "ferry:image": { uri: "x/y:1", platform: "linux/arm64" } }), "ubuntu-latest");
+    const arm = { ...base("arm"), runner: "ubuntu-24.04-arm" };
+    const { entries } = matrixFor("deploy", [stack("arm")], () => arm);
+    assert.equal(entries[0].runner, "ubuntu-24.04-arm");
+    // Every committed stack file: the runner follows its own image platform.
+    for (const s of ciStacks(ROOT)) {
+      const settings = readCiSettings(ROOT, s.stack);
+      if (!settings) continue;
+      const doc = fs.readFileSync(path.join(ROOT, `Pulumi.${s.stack}.yaml`), "utf8");
+      const arm64 = /^\s+platform: linux\/arm64\s*$/m.test(doc) && !/^\s+uri: /m.test(doc);
+      assert.equal(settings.runner, arm64 ? "ubuntu-24.04-arm" : "ubuntu-latest", s.stack);
+    }
   });
 
   it("preview: not for stacks without pull-request previews, nor passphrase stacks; each left-out stack is named", () => {
@@ -130,7 +161,14 @@ describe("CI job matrices (scripts/ci/matrix.ts)", () => {
       const lines = fs.readFileSync(path.join(dir, "out"), "utf8").trim().split("\n");
       const settings = readCiSettings(ROOT, first.stack)!;
       assert.deepEqual(lines, [
-        `stacks=${JSON.stringify([{ ...first, environment: settings.environment, secrets: settings.secrets }])}`,
+        `stacks=${JSON.stringify([
+          {
+            ...first,
+            environment: settings.environment,
+            secrets: settings.secrets,
+            runner: settings.runner,
+          },
+        ])}`,
         `names=${JSON.stringify([first.stack])}`,
       ]);
     });

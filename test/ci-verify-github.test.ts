@@ -94,6 +94,7 @@ function settings(overrides: Partial<CiSettings> = {}): CiSettings {
     pullRequests: true,
     driftBranch: "main",
     secrets: "service",
+    runner: "ubuntu-latest",
     ...overrides,
   };
 }
@@ -330,6 +331,7 @@ describe("CI settings of a stack file (scripts/ci/settings.ts)", () => {
       pullRequests: true,
       driftBranch: "main",
       secrets: "service",
+      runner: "ubuntu-latest",
     });
   });
 

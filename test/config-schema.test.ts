@@ -155,6 +155,10 @@ const PROGRAM_ONLY = new Set<string>([
   "a secret-looking env value under a secret-looking name is masked",
   "a secure env value also listed in app.secrets",
   "two stacks folding to the same names (gate.fold and gate_fold)",
+  "IPv6-only tasks in an existing VPC",
+  "IPv6-only tasks with the plain-HTTP opt-out",
+  "IPv6-only tasks with an IPv4 egress rule",
+  "IPv6-only tasks with an image outside ECR",
 ]);
 
 function documentOf(c: {

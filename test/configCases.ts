@@ -469,6 +469,43 @@ export const BAD_CASES: BadCase[] = [
       "Invalid stack config: ferry:demo.wake.reservedConcurrency: got 0, expected a number of concurrent executions (or false for none): an integer from 1 to 20",
   },
   {
+    title: "IPv6-only tasks in an existing VPC",
+    stack: "prod",
+    merge: {
+      "ferry:fargate": {
+        taskNetwork: "ipv6-only",
+        vpcId: "vpc-0123456789abcdef0",
+        subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      },
+    },
+    message:
+      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates)',
+  },
+  {
+    title: "IPv6-only tasks with the plain-HTTP opt-out",
+    stack: "prod",
+    merge: { "ferry:fargate": { taskNetwork: "ipv6-only", insecureHttpOnly: true } },
+    message:
+      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront)',
+  },
+  {
+    title: "IPv6-only tasks with an IPv4 egress rule",
+    stack: "prod",
+    merge: {
+      "ferry:fargate": { taskNetwork: "ipv6-only", extraEgress: [{ port: 5432, cidr: "10.20.0.0/16" }] },
+    },
+    message:
+      'Invalid stack config: ferry:fargate.extraEgress[0].cidr: got "10.20.0.0/16", expected no IPv4 rules while taskNetwork is ipv6-only (tasks have no IPv4 address or route; remove the rule or use public-ipv4)',
+  },
+  {
+    title: "IPv6-only tasks with an image outside ECR",
+    stack: "prod",
+    set: { "ferry:image": { uri: `ghcr.io/acme/dashboard@sha256:${"d".repeat(64)}` } },
+    merge: { "ferry:fargate": { taskNetwork: "ipv6-only" } },
+    message:
+      'Invalid stack config: ferry:image.uri: got "ghcr.io/acme/dashboard@sha256:dddddddddddddddddddddddddd..., expected an image in Amazon ECR ("<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>"), or a build, while ferry:fargate.taskNetwork is ipv6-only',
+  },
+  {
     title: "maximum runtime below 15 minutes",
     stack: "demo",
     merge: { "ferry:demo": { maxRuntime: { minutes: 5 } } },

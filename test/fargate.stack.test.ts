@@ -960,6 +960,19 @@ describe("fargate-ha: variants through config", function () {
     assert.deepStrictEqual(e.one(T.taskDef).inputs.volumes, [{ name: "tmp" }]);
   });
 
+  it("IPv6-only: the app's own AWS_USE_DUALSTACK_ENDPOINT wins over the default the program adds", async () => {
+    const existing = JSON.parse(stackConfig("prod").config["ferry:app"]) as { env: Record<string, string> };
+    const e = await evaluateStack("prod", {
+      config: {
+        "ferry:app": { ...existing, env: { ...existing.env, AWS_USE_DUALSTACK_ENDPOINT: "false" } },
+      },
+    });
+    const vars = (container(e).environment as { name: string }[]).filter(
+      (v) => v.name === "AWS_USE_DUALSTACK_ENDPOINT",
+    );
+    assert.deepStrictEqual(vars, [{ name: "AWS_USE_DUALSTACK_ENDPOINT", value: "false" }]);
+  });
+
   it("P4: an existing ECR image is pulled from its own repository", async () => {
     const uri = `210987654321.dkr.ecr.us-east-1.amazonaws.com/team/dashboard@sha256:${"c".repeat(64)}`;
     const e = await evaluateStack("prod", { config: { "ferry:image": { uri } } });

@@ -20,10 +20,10 @@ import {
   targetGroupName,
   taskRolePolicy,
 } from "../components/fargateService";
-import { privateSubnetCidrs, subnetCidrs } from "../components/network";
+import { ipv6SubnetCidr, privateSubnetCidrs, subnetCidrs } from "../components/network";
 import { edgeName, securityHeaders } from "../components/edge";
 import { awsSafe } from "../components/names";
-import { ecrRepositoryArn } from "../components/image";
+import { dualStackImageRef, ecrRepositoryArn } from "../components/image";
 import { ROOT, stackConfig } from "./support/harness";
 
 const LB_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -68,12 +68,15 @@ describe("fargate names (AWS limits)", () => {
       { vpcId: "vpc-0fedcba9876543210" },
       { protocol: "HTTPS" },
       { targetType: "instance" },
+      { ipAddressType: "ipv6" as const },
     ])
       assert.notStrictEqual(
         targetGroupName("vibejudge-prod", { ...key, ...change }),
         name,
         JSON.stringify(change),
       );
+    // An IPv4 group keeps the name it had before the IP address type was part of the key (no replacement).
+    assert.strictEqual(targetGroupName("vibejudge-prod", { ...key, ipAddressType: "ipv4" }), name);
   });
 });
 
@@ -128,6 +131,43 @@ describe("privateSubnetCidrs (the internal load balancer's subnets)", () => {
         /192\.168\.4\.0\/24/.test(e.message) &&
         /a \/22 or larger/.test(e.message),
     );
+  });
+});
+
+describe("ipv6SubnetCidr (IPv6-only task subnets)", () => {
+  it("numbers the /64s of a /56 from its first one, in any spelling of the /56", () => {
+    assert.equal(ipv6SubnetCidr("2600:1f18:abc:de00::/56", 0), "2600:1f18:abc:de00::/64");
+    assert.equal(ipv6SubnetCidr("2600:1f18:abc:de00::/56", 1), "2600:1f18:abc:de01::/64");
+    assert.equal(ipv6SubnetCidr("2600:1f18:abc:de00::/56", 255), "2600:1f18:abc:deff::/64");
+    assert.equal(ipv6SubnetCidr("2a05:d018:0:100::/56", 3), "2a05:d018:0:103::/64");
+    assert.equal(ipv6SubnetCidr("2a05:d018:0000:0100:0000:0000:0000:0000/56", 3), "2a05:d018:0:103::/64");
+    // A /56 whose fourth group is zero, written with "::" in the middle.
+    assert.equal(ipv6SubnetCidr("2600:1f18:abc::/56", 16), "2600:1f18:abc:10::/64");
+  });
+
+  it("refuses what is not a /56, or an index beyond its 256 /64s", () => {
+    assert.throws(() => ipv6SubnetCidr("2600:1f18:abc:de00::/64", 0), /expected a \/56/);
+    assert.throws(() => ipv6SubnetCidr("2600:1f18:abc:de00::/56", 256), /index 0-255/);
+    assert.throws(() => ipv6SubnetCidr("2600:1f18:abc:de00::/56", -1), /index 0-255/);
+  });
+});
+
+describe("dualStackImageRef (IPv6-only tasks pull through ECR's dual-stack endpoint)", () => {
+  it("keeps the registry, repository, tag and digest; only the host changes", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    assert.equal(
+      dualStackImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/vibejudge-dashboard@${digest}`),
+      `123456789012.dkr-ecr.us-east-1.on.aws/vibejudge-dashboard@${digest}`,
+    );
+    assert.equal(
+      dualStackImageRef("210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1.2"),
+      "210987654321.dkr-ecr.eu-west-1.on.aws/team/app:v1.2",
+    );
+  });
+
+  it("has none for an image outside ECR", () => {
+    assert.equal(dualStackImageRef(`ghcr.io/acme/app@sha256:${"b".repeat(64)}`), undefined);
+    assert.equal(dualStackImageRef("public.ecr.aws/nginx/nginx:1.27"), undefined);
   });
 });
 

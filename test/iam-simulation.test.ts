@@ -1067,6 +1067,29 @@ for (const stack of stackFiles())
       assert.deepEqual(failures, []);
     });
 
+    it("the IPv6 network permissions follow ferry:fargate.taskNetwork (granted only to a stack with IPv6-only tasks)", async () => {
+      const ipv6 = ev.ofType("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway").length > 0;
+      const c = contexts(f);
+      const at = `${f.region}:${f.account}`;
+      const vpc = ev.ofType("aws:ec2/vpc:Vpc")[0]?.state.id ?? "vpc-0aaaaaaaaaaaaaaaa";
+      const checks: [string, IamRequest][] = [
+        [
+          "create an egress-only gateway",
+          {
+            action: "ec2:CreateEgressOnlyInternetGateway",
+            resource: `arn:aws:ec2:${at}:egress-only-internet-gateway/eigw-0new`,
+            context: c.create,
+          },
+        ],
+        [
+          "give the stack's VPC an IPv6 block",
+          { action: "ec2:AssociateVpcCidrBlock", resource: `arn:aws:ec2:${at}:vpc/${vpc}`, context: c.own },
+        ],
+      ];
+      for (const [what, request] of checks)
+        assert.equal(await decide(f, "deploy", request), ipv6 ? "Allowed" : "ImplicitlyDenied", what);
+    });
+
     it("every declared IAM resource is one a CI deploy cannot change", async () => {
       const iamResources = ev.resources.filter((r) => r.type.startsWith("aws:iam/"));
       assert.ok(iamResources.length > 0);

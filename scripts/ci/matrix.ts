@@ -30,6 +30,8 @@ export interface MatrixEntry extends CiStack {
   readonly environment: string;
   /** How the stack's secrets are encrypted; PR previews and drift never get the passphrase. */
   readonly secrets: SecretsProvider;
+  /** Runner label of the stack's job: one that builds the image natively (ubuntu-24.04-arm for arm64). */
+  readonly runner: string;
 }
 
 /** The run's ref: a branch or a tag, by name (GITHUB_REF_TYPE, GITHUB_REF_NAME). */
@@ -106,7 +108,7 @@ export function matrixFor(
       );
       continue;
     }
-    entries.push({ ...s, environment: ci.environment, secrets: ci.secrets });
+    entries.push({ ...s, environment: ci.environment, secrets: ci.secrets, runner: ci.runner });
   }
   return { entries, notices };
 }

@@ -31,6 +31,23 @@ export interface CiSettings {
   readonly driftBranch: string;
   /** From the stack file's `secretsprovider` / `encryptionsalt` (no entry: Pulumi Cloud's own). */
   readonly secrets: SecretsProvider;
+  /**
+   * The GitHub-hosted runner of the stack's jobs (`runs-on: ${{ matrix.runner }}`): deploys, previews and drift
+   * checks build the image, natively on the architecture `ferry:image.platform` names (no QEMU, so no
+   * privileged emulator container in a job that holds the cloud credentials).
+   */
+  readonly runner: string;
+}
+
+/** Runner labels by the image's build platform (GitHub's standard hosted runners). */
+export const RUNNERS = { "linux/amd64": "ubuntu-latest", "linux/arm64": "ubuntu-24.04-arm" } as const;
+
+/** The runner that builds this stack's image natively: ubuntu-24.04-arm for linux/arm64, else ubuntu-latest. */
+export function runnerOf(config: Record<string, unknown>): string {
+  const image = (config["ferry:image"] ?? {}) as Record<string, unknown>;
+  return image.uri === undefined && image.platform === "linux/arm64"
+    ? RUNNERS["linux/arm64"]
+    : RUNNERS["linux/amd64"];
 }
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9._-]{1,255}$/;
@@ -118,6 +135,7 @@ export function ciSettingsOf(stack: string, doc: unknown): CiSettings | undefine
     pullRequests,
     driftBranch,
     secrets: secretsProviderOf(root),
+    runner: runnerOf(config),
   };
 }
 
