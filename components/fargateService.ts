@@ -386,6 +386,7 @@ export class FargateService extends pulumi.ComponentResource {
       // execution role may read the secrets.
       dependsOn: [...listeners, capacityProviders, ...executionPolicies],
     });
+    this.createTrafficRule(listeners[0], targetGroup, service);
     this.createAutoScaling(cluster, service);
 
     this.url = url;
@@ -607,6 +608,33 @@ export class FargateService extends pulumi.ComponentResource {
       ),
     ];
     return { alb, targetGroup, listeners };
+  }
+
+  /**
+   * The rule that sends every request to the tasks (path "/*", ahead of the listener's default action, which
+   * forwards to the same group). It depends on the service, so when the target group is replaced (a new port,
+   * or `taskNetwork` switched: an IPv4 group cannot hold IPv6 tasks) the listener's default moves to the new,
+   * still empty group at once while this rule keeps traffic on the old tasks until ECS reports the new ones
+   * healthy and steady; only then does the rule move. If the new tasks never become healthy, the circuit
+   * breaker rolls the service back and this rule never moves: the app keeps answering. The default action
+   * exists so the group is attached to the load balancer before the service registers tasks in it (ECS
+   * refuses a group without one).
+   */
+  private createTrafficRule(
+    listener: aws.lb.Listener,
+    targetGroup: aws.lb.TargetGroup,
+    service: aws.ecs.Service,
+  ): aws.lb.ListenerRule {
+    return new aws.lb.ListenerRule(
+      `${this.name}-app-rule`,
+      {
+        listenerArn: listener.arn,
+        priority: 1,
+        conditions: [{ pathPattern: { values: ["/*"] } }],
+        actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      },
+      { parent: this, dependsOn: [service] },
+    );
   }
 
   /** P2. */

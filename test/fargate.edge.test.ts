@@ -201,6 +201,24 @@ for (const c of cases) {
       else assert.strictEqual(tg.inputs.stickiness, undefined);
     });
 
+    it("one listener rule sends every path to the tasks, declared after the service: a replaced target group takes traffic only once the service is steady", () => {
+      const listener = e.one(T.listener);
+      const tg = e.one(T.tg);
+      const service = e.one(T.service);
+      const rule = e.one("aws:lb/listenerRule:ListenerRule");
+      assert.strictEqual(rule.inputs.listenerArn, listener.state.arn);
+      assert.strictEqual(rule.inputs.priority, 1);
+      assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/*"] } }]);
+      assert.deepStrictEqual(rule.inputs.actions, [{ type: "forward", targetGroupArn: tg.state.arn }]);
+      assert.ok(rule.dependencies.includes(service.urn), "the rule waits for the service");
+      // The default action attaches the same group to the load balancer before the service needs it.
+      assert.deepStrictEqual(listener.inputs.defaultActions, [
+        { type: "forward", targetGroupArn: tg.state.arn },
+      ]);
+      assert.ok(!listener.dependencies.includes(service.urn));
+      assert.ok(service.dependencies.includes(listener.urn));
+    });
+
     const ipv6Only = fargate.taskNetwork === "ipv6-only";
     it(`public IPv4 at baseline (the plan's figure): none for the load balancer, ${ipv6Only ? "none for the IPv6-only tasks" : "one per task"}`, async () => {
       const minCount = Number(fargate.minCount ?? 2);

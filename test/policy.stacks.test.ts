@@ -192,9 +192,11 @@ describe("policy pack: a regression in the real program is caught", function () 
       },
     );
     const out = await runOnStack(e, "up");
-    // alb-https-when-certificate: no HTTPS listener, and the HTTP one forwards; internet-entries-https: the
-    // HTTP listener of an internet-facing load balancer serves the app in plain text.
+    // alb-https-when-certificate: no HTTPS listener, the HTTP one forwards, and so does its rule that sends
+    // every path to the tasks; internet-entries-https: the HTTP listener of an internet-facing load balancer
+    // serves the app in plain text.
     assert.deepEqual(out.violations.map((f) => f.policy).sort(), [
+      "alb-https-when-certificate",
       "alb-https-when-certificate",
       "alb-https-when-certificate",
       "internet-entries-https",

@@ -199,6 +199,10 @@ export const FREE: Readonly<Record<string, { group: string; why: string }>> = {
   "aws:appautoscaling/policy:Policy": { group: "autoscaling", why: "step scaling: its alarms are declared" },
   "aws:lb/targetGroup:TargetGroup": { group: "load balancer parts", why: "billed through the load balancer" },
   "aws:lb/listener:Listener": { group: "load balancer parts", why: "billed through the load balancer" },
+  "aws:lb/listenerRule:ListenerRule": {
+    group: "load balancer parts",
+    why: "billed through the load balancer (the first 10 rules evaluate free)",
+  },
   "aws:acm/certificate:Certificate": { group: "ACM", why: "public certificates have no charge" },
   "aws:acm/certificateValidation:CertificateValidation": { group: "ACM", why: "no charge" },
   "aws:route53/record:Record": { group: "DNS records", why: "records are free; their zone is priced" },

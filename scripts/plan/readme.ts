@@ -55,9 +55,32 @@ export async function rewriteBlocks(
   );
 }
 
+const COMPARE_BLOCK = /<!-- compare:([a-z0-9][a-z0-9_-]*):start -->\n([\s\S]*?)\n?<!-- compare:\1:end -->/g;
+
+/** The cost comparison blocks of a Markdown text (scripts/plan/comparison.ts renders them). */
+export function comparisonBlocks(text: string): Block[] {
+  return [...text.matchAll(COMPARE_BLOCK)].map((m) => ({ stack: m[1], content: m[2] }));
+}
+
+/** `text` with each comparison block's content replaced by `render(stack)`. */
+export async function rewriteComparisons(
+  text: string,
+  render: (stack: string) => Promise<string>,
+): Promise<string> {
+  const rendered = new Map<string, string>();
+  for (const b of comparisonBlocks(text))
+    if (!rendered.has(b.stack)) rendered.set(b.stack, await render(b.stack));
+  return text.replace(
+    COMPARE_BLOCK,
+    (_m, stack: string) =>
+      `<!-- compare:${stack}:start -->\n${rendered.get(stack)!}\n<!-- compare:${stack}:end -->`,
+  );
+}
+
 async function main(): Promise<number> {
   // Imported here so that tests importing the helpers above do not load the program.
   const { planStack, renderMarkdown } = await import("../plan");
+  const { comparisonTable } = await import("./comparison");
   const { stackFiles } = await import("./engine");
   const stacks = stackFiles();
   const rendered = new Map<string, string>();
@@ -75,7 +98,7 @@ async function main(): Promise<number> {
       );
       return 1;
     }
-    const next = await rewriteBlocks(text, render);
+    const next = await rewriteComparisons(await rewriteBlocks(text, render), comparisonTable);
     if (next !== text) {
       fs.writeFileSync(file, next);
       process.stdout.write(

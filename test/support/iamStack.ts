@@ -491,6 +491,14 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("modify", "elasticloadbalancing:ModifyListener", s.arn, c.own),
         call("delete", "elasticloadbalancing:DeleteListener", s.arn, c.own),
       ];
+    case "aws:lb/listenerRule:ListenerRule":
+      return [
+        // Tagged at creation like the listener (AddTags on "*" with CreateAction; the reference data lists
+        // AddTags on load balancers only, so the simulator cannot check it on a rule's ARN).
+        call("create on the stack's listener", "elasticloadbalancing:CreateRule", i.listenerArn, c.own),
+        call("move to a new target group", "elasticloadbalancing:ModifyRule", s.arn, c.own),
+        call("delete", "elasticloadbalancing:DeleteRule", s.arn, c.own),
+      ];
     case "aws:ecs/cluster:Cluster":
       return [call("create", "ecs:CreateCluster", s.arn), call("delete", "ecs:DeleteCluster", s.arn)];
     case "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": {

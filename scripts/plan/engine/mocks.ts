@@ -111,6 +111,14 @@ const RESOURCES: Record<string, Outputs> = {
     const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:listener/${lb}/${hex(name, 16)}`;
     return { id: arn, arn };
   },
+  "aws:lb/listenerRule:ListenerRule": (name, i, c) => {
+    // listener-rule/app/<load balancer name>/<load balancer id>/<listener id>/<rule id>.
+    const listener =
+      String(i.listenerArn ?? "").split(":listener/")[1] ??
+      `app/${hex(name, 8)}/${hex(name, 16)}/${hex(name, 16)}`;
+    const arn = `arn:aws:elasticloadbalancing:${c.region}:${c.account}:listener-rule/${listener}/${hex(name, 16)}`;
+    return { id: arn, arn };
+  },
   "aws:ecs/cluster:Cluster": (name, i, c) => {
     const arn = `arn:aws:ecs:${c.region}:${c.account}:cluster/${i.name ?? name}`;
     return { id: arn, arn, name: i.name ?? name };
