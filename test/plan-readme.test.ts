@@ -5,7 +5,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { planStack, renderMarkdown, run } from "../scripts/plan";
 import { PRICES } from "../scripts/plan/priceTable";
-import { planDocs, readmeBlocks, rewriteBlocks } from "../scripts/plan/readme";
+import { COMPARISONS, comparisonTable, overridesOf } from "../scripts/plan/comparison";
+import {
+  comparisonBlocks,
+  planDocs,
+  readmeBlocks,
+  rewriteBlocks,
+  rewriteComparisons,
+} from "../scripts/plan/readme";
 import { ROOT, stackFiles } from "./support/harness";
 
 describe("plan blocks in README.md and docs/", () => {
@@ -87,5 +94,56 @@ describe("plan blocks in README.md and docs/", () => {
       { stack: "b", content: "new b" },
     ]);
     assert.throws(() => readmeBlocks("<!-- plan:a:start -->\nx\n"), /has no matching <!-- plan:a:end -->/);
+  });
+});
+
+describe("cost comparison blocks in docs/ (scripts/plan/comparison.ts)", () => {
+  const blocks = planDocs().flatMap((file) =>
+    comparisonBlocks(fs.readFileSync(file, "utf8")).map((b) => ({ page: path.relative(ROOT, file), ...b })),
+  );
+
+  it("docs/fargate.md holds prod's comparison", () => {
+    assert.deepStrictEqual(
+      blocks.map((b) => `${b.page} ${b.stack}`),
+      [`${path.join("docs", "fargate.md")} prod`],
+    );
+  });
+
+  it("every block is what the comparison renders from the plans today (else: npm run docs:plan)", async function () {
+    this.timeout(120_000);
+    for (const b of blocks)
+      assert.ok(
+        b.content === (await comparisonTable(b.stack)),
+        `${b.page}'s compare:${b.stack} block is out of date with the program: run \`npm run docs:plan\` and commit it`,
+      );
+  });
+
+  it("its first row is the committed stack, unchanged: the same total as the stack's own plan", async () => {
+    for (const [stack, variants] of Object.entries(COMPARISONS)) {
+      assert.ok(
+        variants[0].committed && !variants[0].merge,
+        `${stack}: the first row is the committed stack`,
+      );
+      const own = (await planStack(stack)).estimate.totals[0].toFixed(2);
+      const row = blocks.find((b) => b.stack === stack)?.content.split("\n")[2] ?? "";
+      assert.ok(row.includes(`**$${own}**`), `${stack}: ${row}`);
+    }
+  });
+
+  it("a variant changes only the fields it names; the rest of the stack file's block stays", () => {
+    const o = overridesOf("prod", { label: "x", merge: { "ferry:fargate": { taskNetwork: "public-ipv4" } } });
+    const fargate = (o.config as Record<string, Record<string, unknown>>)["ferry:fargate"];
+    assert.strictEqual(fargate.taskNetwork, "public-ipv4");
+    assert.strictEqual(fargate.clusterName, "vibejudge-cluster", "the stack file's own settings are kept");
+    assert.deepStrictEqual(overridesOf("prod", { label: "as committed" }), {});
+  });
+
+  it("rewriteComparisons replaces only the text between its markers", async () => {
+    const md =
+      "a\n<!-- compare:x:start -->\nold\n<!-- compare:x:end -->\n<!-- plan:y:start -->\nkeep\n<!-- plan:y:end -->\n";
+    assert.strictEqual(
+      await rewriteComparisons(md, (s) => Promise.resolve(`table ${s}`)),
+      "a\n<!-- compare:x:start -->\ntable x\n<!-- compare:x:end -->\n<!-- plan:y:start -->\nkeep\n<!-- plan:y:end -->\n",
+    );
   });
 });
