@@ -94,7 +94,8 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
     cloudfront: fargate !== undefined && !fargate.insecureHttpOnly,
     vpcId: fargate?.vpcId,
     ownVpc: fargate !== undefined && fargate.vpcId === undefined,
-    ipv6Tasks: fargate?.taskNetwork === "ipv6-only",
+    // The config allows ipv6-only only in the VPC the stack creates; required here too, not only assumed.
+    ipv6Tasks: fargate !== undefined && fargate.vpcId === undefined && fargate.taskNetwork === "ipv6-only",
     // Only secrets the program stores from config are encrypted with a key the deploy must use.
     secretKmsKeyArns: [
       ...new Set(

@@ -9,11 +9,13 @@ import { ConfigError, parseConfig, type FerryConfig } from "../config";
 import {
   CI_PATH,
   deployEdgePolicy,
+  deployLoadBalancingPolicy,
   deployNetworkPolicy,
   deployPolicy,
   driftPolicy,
   ecrPushPolicy,
   IAM_WRITES,
+  policy,
   previewPolicy,
   subjectPatterns,
   trustPolicy,
@@ -22,6 +24,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from "../components/ciAccess";
+import { BUCKET_SUFFIX_LENGTH } from "../components/ciAccess/scope";
 import { deployEnvironment } from "../config/ci";
 import { ciScope } from "../stacks/ci";
 import { ROOT, evaluateStack, json, stackConfig, stackFiles, type Evaluation } from "./support/harness";
@@ -432,6 +435,7 @@ describe("CI permissions (pure)", () => {
   const documents = (s: CiScope): [string, PolicyDocument][] => [
     ["deploy", deployPolicy(s)],
     ["network", deployNetworkPolicy(s)],
+    ["elb", deployLoadBalancingPolicy(s)],
     ["edge", deployEdgePolicy(s)],
     ["preview", previewPolicy(s)],
     ["drift", driftPolicy(s, CI)],
@@ -447,6 +451,14 @@ describe("CI permissions (pure)", () => {
     };
     const everyOption = [
       { ...prod, ...extras, alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`) },
+      // IPv6-only tasks, in the longest region name AWS has.
+      {
+        ...prod,
+        ...extras,
+        ipv6Tasks: true,
+        region: "ap-southeast-2",
+        alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`),
+      },
       { ...prodEu, ...extras, alarmNames: Array.from({ length: 6 }, (_, i) => `vibejudge-prod-alarm-${i}`) },
       { ...demo, ...extras },
     ];
@@ -593,7 +605,10 @@ describe("CI permissions (pure)", () => {
       [demo, { app: "ragstream", stack: "demo" }],
       [prod, { app: "vibejudge", stack: "prod" }],
     ] as const) {
-      const net = deployNetworkPolicy(s);
+      const net = policy([
+        ...deployNetworkPolicy(s).Statement,
+        ...(s.topology === "fargate-ha" ? deployLoadBalancingPolicy(s).Statement : []),
+      ]);
       for (const st of allows(net)) {
         const eq = (st.Condition?.StringEquals ?? {}) as Record<string, unknown>;
         const tagActions = actionsOf(st).filter((a) => /:(CreateTags|AddTags)$/.test(a));
@@ -752,7 +767,8 @@ function concreteArns(e: Evaluation): string[] {
         break;
       case "aws:s3/bucket:Bucket":
       case "aws:s3/bucketV2:BucketV2":
-        out.push(`arn:aws:s3:::${i.bucket ?? `${i.bucketPrefix}0123456789`}`);
+        // A generated name: the prefix and S3's 26-character suffix (what the CI scope allows for).
+        out.push(`arn:aws:s3:::${i.bucket ?? `${i.bucketPrefix}${"0".repeat(BUCKET_SUFFIX_LENGTH)}`}`);
         break;
     }
   }
@@ -860,6 +876,8 @@ describe("CI access in the evaluated stacks", () => {
     assert.deepEqual(attachedTo("-ci-read"), [name("deploy"), name("drift"), name("preview")].sort());
     assert.deepEqual(attachedTo("-ci-refresh-read"), [name("deploy"), name("drift")].sort());
     assert.deepEqual(attachedTo("-ci-deploy-network"), [name("deploy")]);
+    if (e.ofType("aws:lb/loadBalancer:LoadBalancer").length > 0)
+      assert.deepEqual(attachedTo("-ci-deploy-elb"), [name("deploy")]);
     const inline = e.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.includes("-ci-"));
     assert.deepEqual(
       inline.map((p) => p.inputs.role),

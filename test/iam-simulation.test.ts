@@ -1082,12 +1082,24 @@ for (const stack of stackFiles())
           },
         ],
         [
-          "give the stack's VPC an IPv6 block",
-          { action: "ec2:AssociateVpcCidrBlock", resource: `arn:aws:ec2:${at}:vpc/${vpc}`, context: c.own },
+          "delete the stack's egress-only gateway",
+          {
+            action: "ec2:DeleteEgressOnlyInternetGateway",
+            resource: `arn:aws:ec2:${at}:egress-only-internet-gateway/eigw-0own`,
+            context: c.own,
+          },
         ],
       ];
       for (const [what, request] of checks)
         assert.equal(await decide(f, "deploy", request), ipv6 ? "Allowed" : "ImplicitlyDenied", what);
+      // Never granted: switching taskNetwork is an administrator's deploy (it changes these permissions), and
+      // AssociateVpcCidrBlock cannot be limited to IPv6 blocks (it would also add IPv4 ranges).
+      for (const action of ["ec2:AssociateVpcCidrBlock", "ec2:DisassociateVpcCidrBlock"])
+        assert.equal(
+          await decide(f, "deploy", { action, resource: `arn:aws:ec2:${at}:vpc/${vpc}`, context: c.own }),
+          "ImplicitlyDenied",
+          action,
+        );
     });
 
     it("every declared IAM resource is one a CI deploy cannot change", async () => {

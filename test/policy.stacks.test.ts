@@ -243,11 +243,15 @@ describe("stateful resources: resource options as decided (README, Security)", f
     }
   });
 
-  it("the data bucket is protected, not retained, and never emptied by a delete", () => {
-    const bucket = evaluations.carepolicy.one(T.bucket);
-    assert.equal(bucket.options.protect, true);
-    assert.equal(bucket.options.retainOnDelete, false);
-    assert.equal(bucket.inputs.forceDestroy, false);
+  it("the data bucket is protected, not retained, and never emptied by a delete (every stack that has one)", () => {
+    const withBucket = Object.values(evaluations).filter((e) => e.ofType(T.bucket).length > 0);
+    assert.ok(withBucket.length > 0, "a committed stack (carepolicy) has a data bucket");
+    for (const e of withBucket) {
+      const bucket = e.one(T.bucket);
+      assert.equal(bucket.options.protect, true);
+      assert.equal(bucket.options.retainOnDelete, false);
+      assert.equal(bucket.inputs.forceDestroy, false);
+    }
   });
 
   it("nothing else is protected; only the account-wide GitHub OIDC provider is retained on delete", () => {
@@ -257,7 +261,7 @@ describe("stateful resources: resource options as decided (README, Security)", f
           .filter((r) => r.options.protect)
           .map((r) => r.type)
           .sort(),
-        stack === "carepolicy" ? [T.repo, T.bucket].sort() : [T.repo],
+        e.ofType(T.bucket).length > 0 ? [T.repo, T.bucket].sort() : [T.repo],
         stack,
       );
       assert.deepEqual(

@@ -74,14 +74,11 @@ const EC2_TAGGED_CREATES = {
 const EC2_IPV6_CREATES = {
   "ec2:CreateEgressOnlyInternetGateway": ["egress-only-internet-gateway"],
 } as const;
-const EC2_IPV6_OWN_CHANGES = [
-  "ec2:DeleteEgressOnlyInternetGateway",
-  // A stack that switches to ipv6-only gets its /56 and its subnets' /64s in place.
-  "ec2:AssociateVpcCidrBlock",
-  "ec2:DisassociateVpcCidrBlock",
-  "ec2:AssociateSubnetCidrBlock",
-  "ec2:DisassociateSubnetCidrBlock",
-];
+// Only what a deploy of an IPv6-only stack calls. Switching an existing stack's taskNetwork (which associates or
+// removes IPv6 blocks) changes these permissions, so that deploy is a local administrator's anyway (CI makes no
+// IAM changes): CI needs no Associate/Disassociate calls, and AssociateVpcCidrBlock could not be limited to
+// IPv6 blocks.
+const EC2_IPV6_OWN_CHANGES = ["ec2:DeleteEgressOnlyInternetGateway"];
 
 /** Changes to an existing EC2 resource of this stack (its tags say so). */
 const EC2_OWN_CHANGES = [
@@ -913,9 +910,17 @@ export function deployPolicy(s: CiScope): PolicyDocument {
 }
 
 /**
- * The deploy role's network changes (EC2, load balancing): a managed policy of its own, because the role's
- * inline policies share one 10,240-character budget and the tag conditions are long.
+ * The deploy role's EC2 changes: a managed policy of its own, because the role's inline policies share one
+ * 10,240-character budget and the tag conditions are long (a managed policy has 6,144).
  */
 export function deployNetworkPolicy(s: CiScope): PolicyDocument {
-  return policy([...ec2Statements(s), ...(s.topology === "fargate-ha" ? loadBalancingStatements(s) : [])]);
+  return policy(ec2Statements(s));
+}
+
+/**
+ * fargate-ha: the deploy role's load-balancing changes, in a managed policy of their own. Together with the EC2
+ * statements they passed 6,144 characters for long app and stack names in a long region name.
+ */
+export function deployLoadBalancingPolicy(s: CiScope): PolicyDocument {
+  return policy(loadBalancingStatements(s));
 }

@@ -16,7 +16,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, NAME_LIMITS } from "../names";
-import { deployEdgePolicy, deployNetworkPolicy, deployPolicy } from "./deployPolicy";
+import {
+  deployEdgePolicy,
+  deployLoadBalancingPolicy,
+  deployNetworkPolicy,
+  deployPolicy,
+} from "./deployPolicy";
 import { driftPolicy, type CiIdentityArns } from "./driftPolicy";
 import { previewPolicy } from "./previewPolicy";
 import { arnsOf, STACK_TAG, APP_TAG, type CiScope } from "./scope";
@@ -38,6 +43,7 @@ export { previewPolicy, previewStatements, PREVIEW_LOOKUPS } from "./previewPoli
 export { driftPolicy, driftStatements, REGIONAL_DESCRIBES, type CiIdentityArns } from "./driftPolicy";
 export {
   deployEdgePolicy,
+  deployLoadBalancingPolicy,
   deployPolicy,
   deployNetworkPolicy,
   IAM_WRITES,
@@ -59,6 +65,7 @@ export function ciNames(prefix: string) {
     driftPolicy: physicalName(`${prefix}-ci`, "refresh-read", IAM_POLICY_NAME_LIMIT),
     networkPolicy: physicalName(`${prefix}-ci`, "deploy-network", IAM_POLICY_NAME_LIMIT),
     edgePolicy: physicalName(`${prefix}-ci`, "deploy-edge", IAM_POLICY_NAME_LIMIT),
+    loadBalancingPolicy: physicalName(`${prefix}-ci`, "deploy-elb", IAM_POLICY_NAME_LIMIT),
     pushUser: physicalName(`${prefix}-ci`, "push", IAM_USER_NAME_LIMIT),
   };
 }
@@ -179,11 +186,24 @@ export class CiAccess extends pulumi.ComponentResource {
       {
         name: names.networkPolicy,
         path: CI_PATH,
-        description: `ferry ${args.scope.prefix}: the network changes (EC2, load balancing) a deploy makes`,
+        description: `ferry ${args.scope.prefix}: the network changes (EC2) a deploy makes`,
         policy: pulumi.jsonStringify(scope.apply(deployNetworkPolicy)),
       },
       { parent: this },
     );
+    const loadBalancing =
+      args.scope.topology === "fargate-ha"
+        ? new aws.iam.Policy(
+            `${name}-deploy-elb`,
+            {
+              name: names.loadBalancingPolicy,
+              path: CI_PATH,
+              description: `ferry ${args.scope.prefix}: the load-balancing changes a deploy makes`,
+              policy: pulumi.jsonStringify(scope.apply(deployLoadBalancingPolicy)),
+            },
+            { parent: this },
+          )
+        : undefined;
     const edge = args.scope.cloudfront
       ? new aws.iam.Policy(
           `${name}-deploy-edge`,
@@ -198,6 +218,7 @@ export class CiAccess extends pulumi.ComponentResource {
       : undefined;
     const attachments: [string, aws.iam.Role | undefined, aws.iam.Policy | undefined][] = [
       ["deploy-network-policy", deploy, network],
+      ["deploy-elb-policy", deploy, loadBalancing],
       ["deploy-edge-policy", deploy, edge],
       ["deploy-read", deploy, read],
       ["preview-read", preview, read],

@@ -86,8 +86,8 @@ export interface CiScope {
   /** Whether every VPC-scoped create must happen in a VPC that carries this stack's tags. */
   readonly ownVpc: boolean;
   /**
-   * fargate-ha with `ferry:fargate.taskNetwork: ipv6-only`: an egress-only internet gateway, and IPv6 blocks
-   * associated with the stack's VPC and subnets (also when an existing stack switches over). @default false
+   * fargate-ha with `ferry:fargate.taskNetwork: ipv6-only` in the VPC it creates: an egress-only internet gateway
+   * in that VPC. @default false
    */
   readonly ipv6Tasks?: boolean;
 

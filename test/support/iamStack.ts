@@ -392,9 +392,6 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
           "ec2:CreateAction": "CreateVpc",
         }),
         call("attributes", "ec2:ModifyVpcAttribute", s.arn, c.own),
-        ...(i.assignGeneratedIpv6CidrBlock
-          ? [call("IPv6 block (a stack switching to ipv6-only)", "ec2:AssociateVpcCidrBlock", s.arn, c.own)]
-          : []),
         call("delete", "ec2:DeleteVpc", s.arn, c.own),
       ];
     case "aws:ec2/subnet:Subnet":
@@ -402,16 +399,6 @@ export function deployCalls(r: Recorded, f: StackFacts, ev: Evaluation): DeployC
         call("create", "ec2:CreateSubnet", ec2("subnet", "subnet-0new"), c.create),
         call("create in the stack's VPC", "ec2:CreateSubnet", ec2("vpc", i.vpcId), c.own),
         call("public IPs", "ec2:ModifySubnetAttribute", ec2("subnet", s.id), c.own),
-        ...(i.ipv6CidrBlock !== undefined
-          ? [
-              call(
-                "IPv6 block (a stack switching to ipv6-only)",
-                "ec2:AssociateSubnetCidrBlock",
-                ec2("subnet", s.id),
-                c.own,
-              ),
-            ]
-          : []),
         call("delete", "ec2:DeleteSubnet", ec2("subnet", s.id), c.own),
       ];
     case "aws:ec2/internetGateway:InternetGateway":
