@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerProbe } from "../config/fargate";
+import { isIpv6Cidr } from "../config/fields";
 import { ServiceAlarms } from "./alarms";
 import { DataBucket, readWriteStatements } from "./dataBucket";
 import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, Edge } from "./edge";
@@ -527,7 +528,8 @@ export class FargateService extends pulumi.ComponentResource {
             ipProtocol: "tcp",
             fromPort: rule.port,
             toPort: rule.port,
-            cidrIpv4: rule.cidr,
+            // The config admits IPv6 CIDRs for IPv6-only tasks and IPv4 ones otherwise.
+            ...(isIpv6Cidr(rule.cidr) ? { cidrIpv6: rule.cidr } : { cidrIpv4: rule.cidr }),
             description: rule.description ?? `Declared by ferry:fargate.extraEgress[${i}]`,
           },
           { parent: this },

@@ -81,15 +81,18 @@ export interface EcrRef {
 
 /**
  * The one parser of ECR image references in the program: everything that needs the repository, registry or
- * region of an image URI asks this function (or reads `AppImage.pullRepositoryArn`). Undefined for an image
- * outside ECR.
+ * region of an image URI asks this function (or reads `AppImage.pullRepositoryArn`). Both registry hosts:
+ * "<acct>.dkr.ecr.<region>.amazonaws.com" and the dual-stack "<acct>.dkr-ecr.<region>.on.aws". Undefined for
+ * an image outside ECR.
  */
 export function parseEcrRef(uri: string): EcrRef | undefined {
   const m =
-    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(
+    /^(\d{12})\.(?:dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com|dkr-ecr\.([a-z0-9-]+)\.on\.aws)\/([a-z0-9._/-]+?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(
       uri,
     );
-  return m ? { registryId: m[1], region: m[2], repository: m[3], tag: m[4], digest: m[5] } : undefined;
+  return m
+    ? { registryId: m[1], region: m[2] ?? m[3], repository: m[4], tag: m[5], digest: m[6] }
+    : undefined;
 }
 
 /** Splits "acct.dkr.ecr.region.amazonaws.com/repo:tag" into its parts; undefined when not an ECR tag reference. */

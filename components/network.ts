@@ -61,20 +61,34 @@ export function ipv6SubnetCidr(vpcIpv6Cidr: string, index: number): string {
     .join(":")}::/64`;
 }
 
+/** Whether the VPC has room for `count` public and `count` private subnets of the same size. Pure. */
+export function hasPrivateSubnetRoom(vpcCidr: string, count: number): boolean {
+  return (
+    subnetCidrs(vpcCidr, 2 * count)
+      .slice(0, count)
+      .join() === subnetCidrs(vpcCidr, count).join()
+  );
+}
+
+/** The longest VPC prefix with room for `count` public and `count` private subnets (22 for two zones). */
+export function largestPrefixWithPrivateRoom(count: number): number {
+  let bits = 16;
+  while (bits < 24 && hasPrivateSubnetRoom(`10.0.0.0/${bits + 1}`, count)) bits++;
+  return bits;
+}
+
 /**
- * CIDRs of the private subnets: the next `count` blocks after the public ones, of the same size. Throws a
- * config error when the VPC has no room (only very small VPCs: /23 and /24 with two zones).
+ * CIDRs of the private subnets: the next `count` blocks after the public ones, of the same size. The config
+ * refuses a VPC without room (config/fargate.ts); this throws the same config error if one gets here.
  */
 export function privateSubnetCidrs(vpcCidr: string, count: number): string[] {
-  const both = subnetCidrs(vpcCidr, 2 * count);
-  const publics = subnetCidrs(vpcCidr, count);
-  if (both.slice(0, count).join() !== publics.join())
+  if (!hasPrivateSubnetRoom(vpcCidr, count))
     throw ConfigError.of({
       key: "ferry:fargate.vpcCidr",
       value: vpcCidr,
-      expected: `a VPC CIDR with room for ${count} public and ${count} private subnets of the same size (a /22 or larger)`,
+      expected: `a VPC CIDR with room for ${count} public and ${count} private subnets of the same size (a /${largestPrefixWithPrivateRoom(count)} or larger)`,
     });
-  return both.slice(count);
+  return subnetCidrs(vpcCidr, 2 * count).slice(count);
 }
 
 /**

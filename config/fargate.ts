@@ -1,7 +1,19 @@
 // `ferry:fargate`: settings of the HA Fargate topology (requirements P1–P11).
 import { z } from "zod";
 import { parseEcrRef } from "../components/image";
-import { bool, cidr, email, envName, int, port, sgDescription, subnetId } from "./fields";
+import { hasPrivateSubnetRoom, largestPrefixWithPrivateRoom } from "../components/network";
+import {
+  bool,
+  cidr,
+  egressCidr,
+  email,
+  envName,
+  int,
+  isIpv6Cidr,
+  port,
+  sgDescription,
+  subnetId,
+} from "./fields";
 
 /** CPU units → allowed memory (MiB) for Fargate. AWS rejects any other pair. */
 export const FARGATE_SIZES: Record<number, number[]> = {
@@ -47,15 +59,21 @@ export const fargateSchema = z
         error: "a cluster name: 1-255 letters, digits, hyphens, underscores",
       })
       .optional(),
-    /** Existing VPC; needs `subnetIds` (public subnets in at least two AZs). Default: a new VPC. */
+    /**
+     * Existing VPC; needs `subnetIds` (public subnets in at least two AZs, routed to an internet gateway: the
+     * tasks and the internal load balancer use them). Default: a new VPC.
+     */
     vpcId: z
       .string({ error: 'a VPC id such as "vpc-0123456789abcdef0"' })
       .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'a VPC id such as "vpc-0123456789abcdef0"' })
       .optional(),
     subnetIds: z.array(subnetId(), { error: "a list of subnet ids" }).optional(),
-    /** CIDR of the VPC the program creates when `vpcId` is unset (/16 to /24; one public subnet per AZ). */
+    /**
+     * CIDR of the VPC the program creates when `vpcId` is unset: one task subnet and (behind CloudFront) one
+     * private subnet per AZ, all of the same size. /16 to /22 for two AZs (/24 with insecureHttpOnly).
+     */
     vpcCidr: cidr().default("10.0.0.0/16"),
-    /** Availability Zones for the new VPC's public subnets (an ALB needs two). */
+    /** Availability Zones the new VPC's subnets spread over (an ALB needs two). */
     azCount: int(2, 6, "a number of Availability Zones: an integer").default(2),
     desiredCount: int(1, 100, "a task count: an integer").default(2),
     minCount: int(1, 100, "a task count: an integer").default(2),
@@ -137,18 +155,27 @@ export const fargateSchema = z
      * entry (not insecureHttpOnly) and an image in this account's ECR.
      */
     taskNetwork: z.enum(TASK_NETWORKS, { error: '"public-ipv4" or "ipv6-only"' }).default("public-ipv4"),
+    /**
+     * With ipv6-only tasks, `pulumi preview` and `up` look up an IPv6 address (AAAA record) for every http(s)
+     * URL in `ferry:app.env` and stop when a host has none. false skips the lookups (an upstream that lost its
+     * AAAA record must not block an urgent deploy); IPv4 literals are refused either way.
+     */
+    ipv6UrlCheck: bool().default(true),
     /** Mount the root filesystem read-only (a writable /tmp is mounted). Incompatible with ecsExec. */
     readonlyRootFilesystem: bool().default(false),
     /** ALB cookie stickiness: apps that keep per-user state in process memory (Streamlit sessions) need it. */
     stickySessions: bool().default(false),
     /** Env var that receives the public URL (https://<fqdn>, or https://<distribution>.cloudfront.net). */
     appUrlEnvVar: z.string().regex(envName, { error: "an environment variable name" }).optional(),
-    /** Outbound rules for tasks beyond HTTPS (443) to anywhere, e.g. a database port. */
+    /**
+     * Outbound rules for tasks beyond HTTPS (443) to anywhere, e.g. a database port: IPv4 CIDRs with
+     * public-ipv4 tasks, IPv6 CIDRs with ipv6-only tasks.
+     */
     extraEgress: z
       .array(
         z.strictObject({
           port: port(),
-          cidr: cidr(),
+          cidr: egressCidr(),
           description: sgDescription().optional(),
         }),
         { error: "a list of { port, cidr } rules" },
@@ -197,6 +224,19 @@ export const fargateSchema = z
         message:
           "a VPC CIDR from /16 to /24 (AWS allows /16 to /28; the program cuts one subnet per AZ out of it)",
       });
+    // Behind CloudFront the load balancer gets private subnets of its own, as large as the task subnets.
+    if (
+      f.vpcId === undefined &&
+      !f.insecureHttpOnly &&
+      prefixLength >= 16 &&
+      prefixLength <= 24 &&
+      !hasPrivateSubnetRoom(f.vpcCidr, f.azCount)
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["vpcCidr"],
+        message: `a VPC CIDR with room for ${f.azCount} task and ${f.azCount} private subnets of the same size (a /${largestPrefixWithPrivateRoom(f.azCount)} or larger)`,
+      });
     if (f.readonlyRootFilesystem && f.ecsExec)
       ctx.addIssue({
         code: "custom",
@@ -210,7 +250,7 @@ export const fargateSchema = z
           path: ["taskNetwork"],
           input: f.taskNetwork,
           message:
-            '"public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates)',
+            '"public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates: remove vpcId and subnetIds to keep ipv6-only)',
         });
       if (f.insecureHttpOnly)
         ctx.addIssue({
@@ -218,18 +258,27 @@ export const fargateSchema = z
           path: ["taskNetwork"],
           input: f.taskNetwork,
           message:
-            '"public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront)',
+            '"public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront: remove insecureHttpOnly to keep ipv6-only)',
         });
-      f.extraEgress.forEach((rule, i) =>
+    }
+    f.extraEgress.forEach((rule, i) => {
+      if (f.taskNetwork === "ipv6-only" && !isIpv6Cidr(rule.cidr))
         ctx.addIssue({
           code: "custom",
           path: ["extraEgress", i, "cidr"],
           input: rule.cidr,
           message:
-            "no IPv4 rules while taskNetwork is ipv6-only (tasks have no IPv4 address or route; remove the rule or use public-ipv4)",
-        }),
-      );
-    }
+            "an IPv6 CIDR while taskNetwork is ipv6-only (tasks have no IPv4 address or route; an IPv6 destination, or taskNetwork: public-ipv4)",
+        });
+      if (f.taskNetwork === "public-ipv4" && isIpv6Cidr(rule.cidr))
+        ctx.addIssue({
+          code: "custom",
+          path: ["extraEgress", i, "cidr"],
+          input: rule.cidr,
+          message:
+            "an IPv4 CIDR while taskNetwork is public-ipv4 (tasks have no IPv6 address; an IPv4 destination, or taskNetwork: ipv6-only)",
+        });
+    });
     if (f.subnetIds !== undefined && f.subnetIds.length < 2)
       ctx.addIssue({
         code: "custom",
@@ -320,6 +369,52 @@ export function fargateCrossIssues(c: {
         'an image in Amazon ECR ("<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>"), or a build, while ferry:fargate.taskNetwork is ipv6-only',
     });
   return issues;
+}
+
+/** `ferry:app.env` entries whose value is an http(s) URL, with its host (brackets of an IPv6 literal removed). */
+export function envUrlHosts(
+  env: Readonly<Record<string, string | number | boolean>>,
+): { name: string; host: string }[] {
+  const out: { name: string; host: string }[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== "string") continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    if (url.protocol === "http:" || url.protocol === "https:")
+      out.push({ name, host: url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase() });
+  }
+  return out;
+}
+
+/** Inside the task itself (a sidecar, a local collector): reachable whatever the network. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * IPv6-only tasks reach no IPv4 address: a URL in `ferry:app.env` on an IPv4 literal (or an IPv4-mapped IPv6
+ * one, "::ffff:10.0.0.5") is refused offline; names are looked up by `pulumi preview` (stacks/preflight.ts).
+ * Only the host is shown: a URL's path or query may carry a token. Pure.
+ */
+export function ipv6EnvIssues(
+  env: Readonly<Record<string, string | number | boolean>>,
+  taskNetwork: TaskNetwork,
+): { path: string[]; input: string; message: string }[] {
+  if (taskNetwork !== "ipv6-only") return [];
+  return envUrlHosts(env)
+    .filter(
+      ({ host }) => !isLoopbackHost(host) && (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || /^::ffff:/.test(host)),
+    )
+    .map(({ name, host }) => ({
+      path: ["ferry:app", "env", name],
+      input: host,
+      message:
+        "a URL on a host that answers on IPv6 while ferry:fargate.taskNetwork is ipv6-only (this is an IPv4 address; the tasks have no IPv4), or taskNetwork: public-ipv4",
+    }));
 }
 
 /**

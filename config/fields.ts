@@ -47,6 +47,77 @@ export const cidr = () =>
     })
     .meta({ pattern: CIDR_PATTERN });
 
+const IPV6_CIDR_PATTERN = "[0-9a-f:]*:[0-9a-f:]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])";
+
+/**
+ * A task egress destination (`ferry:fargate.extraEgress[].cidr`): an IPv4 CIDR, or an IPv6 CIDR for IPv6-only
+ * tasks; both canonical, host bits zero.
+ */
+export const egressCidr = () =>
+  z
+    .string({ error: 'an IPv4 CIDR such as "203.0.113.0/24" or an IPv6 CIDR such as "2001:db8::/32"' })
+    .superRefine((value, ctx) => {
+      const problem = value.includes(":") ? ipv6CidrProblem(value) : cidrProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ pattern: `^(${CIDR_PATTERN.slice(1, -1)}|${IPV6_CIDR_PATTERN})$` });
+
+/** Whether a CIDR is IPv6 (the only other kind egressCidr admits is IPv4). */
+export const isIpv6Cidr = (value: string) => value.includes(":");
+
+/**
+ * An IPv6 CIDR in the canonical text AWS stores (RFC 5952: lower case, no leading zeros, the longest run of
+ * zero groups as "::"), with the host bits zero; else what is expected.
+ */
+export function ipv6CidrProblem(value: string): string | undefined {
+  const expected = 'an IPv6 CIDR such as "2001:db8::/32"';
+  const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(value);
+  const bits = m ? Number(m[2]) : -1;
+  if (!m || bits > 128 || !isIP(m[1], 6)) return expected;
+  const groups = expandIpv6(m[1]);
+  const n = groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+  const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(128 - bits);
+  const network = n & mask;
+  const canonical = `${compressIpv6(Array.from({ length: 8 }, (_, i) => Number((network >> BigInt(112 - 16 * i)) & 0xffffn)))}/${bits}`;
+  if (network !== n) return `a CIDR with the host bits zero ("${canonical}")`;
+  if (canonical !== value) return `the canonical form "${canonical}" (AWS stores that text)`;
+  return undefined;
+}
+
+function isIP(address: string, family: 6): boolean {
+  // node:net would do, but config stays free of Node-only imports the JSON Schema generator does not need.
+  const parts = address.split("::");
+  if (parts.length > 2) return false;
+  const groups = parts.flatMap((p) => (p === "" ? [] : p.split(":")));
+  if (!groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return family === 6 && (parts.length === 2 ? groups.length < 8 : groups.length === 8);
+}
+
+function expandIpv6(address: string): number[] {
+  const [head, tail] = address.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill("0");
+  return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
+}
+
+function compressIpv6(groups: number[]): string {
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len && j - i >= 2) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(":");
+  return `${hex.slice(0, best.at).join(":")}::${hex.slice(best.at + best.len).join(":")}`;
+}
+
 export function cidrProblem(value: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
   const octets = m ? m.slice(1, 5).map(Number) : [];

@@ -17,6 +17,7 @@ import { demoSchema } from "./demo";
 import {
   FARGATE_SIZES as FARGATE_MEMORY,
   fargateCrossIssues,
+  ipv6EnvIssues,
   fargateEnvIssues,
   fargateSchema,
 } from "./fargate";
@@ -292,6 +293,8 @@ export const rootSchema = z
       for (const issue of fargateEnvIssues(c["ferry:app"], c["ferry:fargate"]))
         ctx.addIssue({ code: "custom", path: issue.path, input: issue.value, message: issue.message });
       const fargate = c["ferry:fargate"] ?? { insecureHttpOnly: false, taskNetwork: "public-ipv4" as const };
+      for (const issue of ipv6EnvIssues(c["ferry:app"].env, fargate.taskNetwork))
+        ctx.addIssue({ code: "custom", ...issue });
       for (const issue of fargateCrossIssues({
         image: { uri: c["ferry:image"].uri, platform },
         fargate,

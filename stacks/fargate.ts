@@ -1,6 +1,6 @@
 // fargate-ha wiring: turns the validated config and the shared components into one FargateService, points
 // the domain (if any) at its CloudFront distribution, and returns the stack outputs (S8).
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
 import { taskArchitecture } from "../config/fargate";
 import { FargateService } from "../components/fargateService";
@@ -14,6 +14,14 @@ export function deployFargate(
   const f = cfg.fargate;
   if (!f)
     throw new Error("deployFargate needs the ferry:fargate settings (config/index.ts fills the defaults)");
+  // AWS documents IPv6-only tasks but not how the Fargate agent fetches secrets there (docs/fargate.md): said
+  // in every preview and plan, not refused.
+  if (f.taskNetwork === "ipv6-only" && shared.secrets.entries.length > 0)
+    void pulumi.log.warn(
+      `ferry:fargate.taskNetwork ipv6-only with ${shared.secrets.entries.length} secret(s) in ferry:app.secrets: ` +
+        "AWS does not document how Fargate fetches Secrets Manager/SSM secrets from IPv6-only subnets; " +
+        "if tasks stop with ResourceInitializationError, use taskNetwork: public-ipv4 (docs/fargate.md)",
+    );
   const service = new FargateService(
     `${shared.prefix}-fargate`,
     {

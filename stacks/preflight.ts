@@ -3,12 +3,14 @@
 //
 // IPv6-only tasks (`ferry:fargate.taskNetwork: ipv6-only`) have no IPv4 address and no NAT64, so every address
 // the app calls must answer on IPv6. The URLs in `ferry:app.env` are the ones the program can see: each host
-// must have an AAAA record. Secrets' values are not looked at.
+// must have an AAAA record. IPv4 literals are refused by the config gate already (offline); secrets' values and
+// addresses inside the app are not looked at. `ferry:fargate.ipv6UrlCheck: false` turns the lookups off.
 import { promises as dns } from "node:dns";
 import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import type { FerryConfig } from "../config";
-import { ConfigError, type Problem } from "../config/errors";
+import { ConfigError, describeValue, type Problem } from "../config/errors";
+import { envUrlHosts, isLoopbackHost } from "../config/fargate";
 
 /** Looks up a host's IPv6 addresses; rejects with a Node DNS error code (ENODATA: the name has none). */
 export type Resolve6 = (host: string) => Promise<string[]>;
@@ -19,20 +21,10 @@ export interface PreflightResult {
   readonly warnings: string[];
 }
 
-/** `ferry:app.env` entries whose value is an http(s) URL, with the host to check. Pure. */
-export function urlHosts(env: Readonly<Record<string, string>>): { name: string; host: string }[] {
-  const out: { name: string; host: string }[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      continue;
-    }
-    if (url.protocol === "http:" || url.protocol === "https:")
-      out.push({ name, host: url.hostname.replace(/^\[(.*)\]$/, "$1") });
-  }
-  return out;
+/** The system's resolvers, 2 s a try and two tries: an unanswered name costs seconds, not the default ~20. */
+export function defaultResolve6(): Resolve6 {
+  const resolver = new dns.Resolver({ timeout: 2000, tries: 2 });
+  return (host) => resolver.resolve6(host);
 }
 
 /** The "expected" half, after what the host lacks. */
@@ -43,30 +35,37 @@ const ipv6Expected = (lack: string) =>
 /** Every URL host in `ferry:app.env` answers on IPv6, when the tasks are IPv6-only. */
 export async function checkIpv6Reachability(
   cfg: Pick<FerryConfig, "app" | "fargate">,
-  resolve6: Resolve6 = (host) => dns.resolve6(host),
+  resolve6: Resolve6 = defaultResolve6(),
 ): Promise<PreflightResult> {
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  if (cfg.fargate?.taskNetwork !== "ipv6-only") return { problems, warnings };
-  // Only the host is shown ("got <host>"): a URL's path or query may carry a token.
-  for (const { name, host } of urlHosts(cfg.app.env)) {
+  if (!needsPreflight(cfg)) return { problems, warnings };
+  // Names only: IP literals are the config gate's (offline), loopback is inside the task.
+  const named = envUrlHosts(cfg.app.env).filter(({ host }) => isIP(host) === 0 && !isLoopbackHost(host));
+  const hosts = [...new Set(named.map((n) => n.host))];
+  // One lookup per host, all at once.
+  const answers = new Map(
+    await Promise.all(
+      hosts.map(async (host) => {
+        try {
+          await resolve6(host);
+          return [host, "ok"] as const;
+        } catch (err) {
+          return [host, (err as { code?: string }).code ?? "no answer"] as const;
+        }
+      }),
+    ),
+  );
+  for (const { name, host } of named) {
     const key = `ferry:app.env.${name}`;
-    if (isIP(host) === 6) continue;
-    if (isIP(host) === 4) {
-      problems.push({ key, value: host, expected: ipv6Expected("this is an IPv4 address") });
-      continue;
-    }
-    try {
-      await resolve6(host);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === "ENODATA")
-        problems.push({ key, value: host, expected: ipv6Expected("this host has no AAAA record") });
-      else
-        warnings.push(
-          `${key}: could not look up an IPv6 address of ${host} (${code ?? "no answer"}); IPv6-only tasks reach it only if it has one`,
-        );
-    }
+    const answer = answers.get(host);
+    // Only the host is shown ("got <host>", masked if it looks like a secret): a path or query may carry a token.
+    if (answer === "ENODATA")
+      problems.push({ key, value: host, expected: ipv6Expected("this host has no AAAA record") });
+    else if (answer !== "ok")
+      warnings.push(
+        `${key}: could not look up an IPv6 address of ${describeValue(host)} (${answer}); IPv6-only tasks reach it only if it has one`,
+      );
   }
   return { problems, warnings };
 }
@@ -79,6 +78,6 @@ export async function preflight(cfg: FerryConfig, resolve6?: Resolve6): Promise<
 }
 
 /** Whether `preflight` has anything to check for this config (offline runs never call it). */
-export function needsPreflight(cfg: FerryConfig): boolean {
-  return cfg.fargate?.taskNetwork === "ipv6-only";
+export function needsPreflight(cfg: Pick<FerryConfig, "fargate">): boolean {
+  return cfg.fargate?.taskNetwork === "ipv6-only" && cfg.fargate.ipv6UrlCheck;
 }

@@ -159,6 +159,9 @@ const PROGRAM_ONLY = new Set<string>([
   "IPv6-only tasks with the plain-HTTP opt-out",
   "IPv6-only tasks with an IPv4 egress rule",
   "IPv6-only tasks with an image outside ECR",
+  "an IPv6 egress rule for tasks with public IPv4",
+  "IPv6-only tasks calling an IPv4 address",
+  "a VPC too small for the load balancer's private subnets",
 ]);
 
 function documentOf(c: {

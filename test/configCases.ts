@@ -479,14 +479,14 @@ export const BAD_CASES: BadCase[] = [
       },
     },
     message:
-      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates)',
+      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while vpcId is set (ipv6-only builds its own IPv6-only subnets in the VPC ferry creates: remove vpcId and subnetIds to keep ipv6-only)',
   },
   {
     title: "IPv6-only tasks with the plain-HTTP opt-out",
     stack: "prod",
     merge: { "ferry:fargate": { taskNetwork: "ipv6-only", insecureHttpOnly: true } },
     message:
-      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront)',
+      'Invalid stack config: ferry:fargate.taskNetwork: got "ipv6-only", expected "public-ipv4" while insecureHttpOnly is true (ipv6-only puts the load balancer behind CloudFront: remove insecureHttpOnly to keep ipv6-only)',
   },
   {
     title: "IPv6-only tasks with an IPv4 egress rule",
@@ -495,7 +495,45 @@ export const BAD_CASES: BadCase[] = [
       "ferry:fargate": { taskNetwork: "ipv6-only", extraEgress: [{ port: 5432, cidr: "10.20.0.0/16" }] },
     },
     message:
-      'Invalid stack config: ferry:fargate.extraEgress[0].cidr: got "10.20.0.0/16", expected no IPv4 rules while taskNetwork is ipv6-only (tasks have no IPv4 address or route; remove the rule or use public-ipv4)',
+      'Invalid stack config: ferry:fargate.extraEgress[0].cidr: got "10.20.0.0/16", expected an IPv6 CIDR while taskNetwork is ipv6-only (tasks have no IPv4 address or route; an IPv6 destination, or taskNetwork: public-ipv4)',
+  },
+  {
+    title: "an IPv6 egress rule for tasks with public IPv4",
+    stack: "prod",
+    merge: {
+      "ferry:fargate": {
+        taskNetwork: "public-ipv4",
+        extraEgress: [{ port: 5432, cidr: "2600:1f18:abc::/48" }],
+      },
+    },
+    message:
+      'Invalid stack config: ferry:fargate.extraEgress[0].cidr: got "2600:1f18:abc::/48", expected an IPv4 CIDR while taskNetwork is public-ipv4 (tasks have no IPv6 address; an IPv4 destination, or taskNetwork: ipv6-only)',
+  },
+  {
+    title: "an IPv6 egress CIDR not in canonical form",
+    stack: "prod",
+    merge: {
+      "ferry:fargate": {
+        taskNetwork: "ipv6-only",
+        extraEgress: [{ port: 5432, cidr: "2600:1F18:0ABC::/48" }],
+      },
+    },
+    message:
+      'Invalid stack config: ferry:fargate.extraEgress[0].cidr: got "2600:1F18:0ABC::/48", expected the canonical form "2600:1f18:abc::/48" (AWS stores that text)',
+  },
+  {
+    title: "IPv6-only tasks calling an IPv4 address",
+    stack: "prod",
+    merge: { "ferry:app": { env: { API_BASE_URL: "http://203.0.113.7:8080/dev" } } },
+    message:
+      'Invalid stack config: ferry:app.env.API_BASE_URL: got "http://203.0.113.7:8080/dev", expected a URL on a host that answers on IPv6 while ferry:fargate.taskNetwork is ipv6-only (this is an IPv4 address; the tasks have no IPv4), or taskNetwork: public-ipv4',
+  },
+  {
+    title: "a VPC too small for the load balancer's private subnets",
+    stack: "prod",
+    merge: { "ferry:fargate": { vpcCidr: "10.0.0.0/24" } },
+    message:
+      'Invalid stack config: ferry:fargate.vpcCidr: got "10.0.0.0/24", expected a VPC CIDR with room for 2 task and 2 private subnets of the same size (a /22 or larger)',
   },
   {
     title: "IPv6-only tasks with an image outside ECR",

@@ -902,6 +902,26 @@ describe("fargate-ha: variants through config", function () {
     ]);
   });
 
+  it("P8: with IPv6-only tasks, extraEgress takes IPv6 destinations (cidrIpv6)", async () => {
+    const e = await evaluateStack("prod", {
+      config: {
+        "ferry:fargate": {
+          taskNetwork: "ipv6-only",
+          extraEgress: [{ port: 5432, cidr: "2600:1f18:abc::/48", description: "Postgres, dual-stack" }],
+        },
+      },
+    });
+    const rules = rulesOf(e, T.egress, e.one(T.sg, "task-sg")).map((r) => [
+      r.inputs.fromPort,
+      r.inputs.cidrIpv6,
+      r.inputs.cidrIpv4,
+    ]);
+    assert.deepStrictEqual(rules, [
+      [443, "::/0", undefined],
+      [5432, "2600:1f18:abc::/48", undefined],
+    ]);
+  });
+
   it("P9: alarms.email subscribes the address to the topic", async () => {
     const e = await evaluateStack("prod", {
       config: { "ferry:fargate": { alarms: { email: "ops@example.com" } } },

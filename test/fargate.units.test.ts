@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../config";
 import { fargateEnvIssues, fargateSchema, taskArchitecture } from "../config/fargate";
+import { ipv6CidrProblem } from "../config/fields";
 import { tlsOnlyPolicy } from "../components/dataBucket";
 import {
   capacityStrategy,
@@ -152,6 +153,36 @@ describe("ipv6SubnetCidr (IPv6-only task subnets)", () => {
   });
 });
 
+describe("ipv6CidrProblem (extraEgress of IPv6-only tasks)", () => {
+  it("accepts canonical CIDRs with the host bits zero, and says what to write otherwise", () => {
+    for (const ok of [
+      "2001:db8::/32",
+      "::/0",
+      "2600:1f18:abc:de00::/56",
+      "2001:db8:0:1::/64",
+      "2001:db8::1/128",
+    ])
+      assert.equal(ipv6CidrProblem(ok), undefined, ok);
+    assert.equal(
+      ipv6CidrProblem("2001:DB8::/32"),
+      'the canonical form "2001:db8::/32" (AWS stores that text)',
+    );
+    assert.equal(
+      ipv6CidrProblem("2001:0db8:0000:0000::/32"),
+      'the canonical form "2001:db8::/32" (AWS stores that text)',
+    );
+    assert.equal(ipv6CidrProblem("2001:db8::1/64"), 'a CIDR with the host bits zero ("2001:db8::/64")');
+    for (const bad of [
+      "2001:db8::/129",
+      "2001:db8:::/32",
+      "10.0.0.0/8",
+      "2001:db8::g/32",
+      "1:2:3:4:5:6:7:8:9/64",
+    ])
+      assert.equal(ipv6CidrProblem(bad), 'an IPv6 CIDR such as "2001:db8::/32"', bad);
+  });
+});
+
 describe("dualStackImageRef (IPv6-only tasks pull through ECR's dual-stack endpoint)", () => {
   it("keeps the registry, repository, tag and digest; only the host changes", () => {
     const digest = `sha256:${"a".repeat(64)}`;
@@ -163,6 +194,12 @@ describe("dualStackImageRef (IPv6-only tasks pull through ECR's dual-stack endpo
       dualStackImageRef("210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1.2"),
       "210987654321.dkr-ecr.eu-west-1.on.aws/team/app:v1.2",
     );
+  });
+
+  it("takes a reference already on the dual-stack host as it is (the parser reads both hosts)", () => {
+    const ref = "210987654321.dkr-ecr.eu-west-1.on.aws/team/app:v1.2";
+    assert.equal(dualStackImageRef(ref), ref);
+    assert.equal(ecrRepositoryArn(ref), "arn:aws:ecr:eu-west-1:210987654321:repository/team/app");
   });
 
   it("has none for an image outside ECR", () => {

@@ -3,18 +3,17 @@
 // the rule is what is under test: which answers stop the deploy, which only warn, and what the message shows.
 import * as assert from "node:assert/strict";
 import { ConfigError, type FerryConfig } from "../config";
-import {
-  checkIpv6Reachability,
-  needsPreflight,
-  preflight,
-  urlHosts,
-  type Resolve6,
-} from "../stacks/preflight";
+import { envUrlHosts } from "../config/fargate";
+import { checkIpv6Reachability, needsPreflight, preflight, type Resolve6 } from "../stacks/preflight";
 
 type Cfg = Pick<FerryConfig, "app" | "fargate">;
 
-function cfg(env: Record<string, string>, taskNetwork: "ipv6-only" | "public-ipv4" = "ipv6-only"): Cfg {
-  return { app: { env }, fargate: { taskNetwork } } as unknown as Cfg;
+function cfg(
+  env: Record<string, string>,
+  taskNetwork: "ipv6-only" | "public-ipv4" = "ipv6-only",
+  ipv6UrlCheck = true,
+): Cfg {
+  return { app: { env }, fargate: { taskNetwork, ipv6UrlCheck } } as unknown as Cfg;
 }
 
 /** DNS stand-in: hosts with AAAA records answer, every other host fails with `code`. */
@@ -32,7 +31,7 @@ function resolver(withAaaa: string[], code = "ENODATA"): Resolve6 & { asked: str
 describe("preflight: IPv6-only tasks reach only hosts that answer on IPv6", () => {
   it("finds the http(s) URLs among the env values, and only those", () => {
     assert.deepEqual(
-      urlHosts({
+      envUrlHosts({
         API_BASE_URL: "https://2nu0j4n648.execute-api.us-east-1.amazonaws.com/dev",
         PLAIN: "hello",
         DB: "postgres://db.internal:5432/app",
@@ -70,12 +69,30 @@ describe("preflight: IPv6-only tasks reach only hosts that answer on IPv6", () =
     assert.doesNotMatch(JSON.stringify(p), /abc123|\/dev/);
   });
 
-  it("stops on an IPv4 literal", async () => {
-    const r = await checkIpv6Reachability(cfg({ API: "http://203.0.113.7:8080/" }), resolver([]));
-    assert.deepEqual(
-      r.problems.map((p) => [p.key, p.value]),
-      [["ferry:app.env.API", "203.0.113.7"]],
+  it("looks each host up once, and leaves IP literals (the config gate's) and loopback (inside the task) alone", async () => {
+    const dns = resolver(["api.example.com"]);
+    const r = await checkIpv6Reachability(
+      cfg({
+        A: "https://api.example.com/a",
+        B: "https://API.example.com/b",
+        V4: "http://203.0.113.7:8080/",
+        OTEL: "http://127.0.0.1:4318/v1/traces",
+        LOCAL: "http://localhost:8080/",
+      }),
+      dns,
     );
+    assert.deepEqual(r, { problems: [], warnings: [] });
+    assert.deepEqual(dns.asked, ["api.example.com"]);
+  });
+
+  it("can be turned off (ferry:fargate.ipv6UrlCheck: false): no lookup at all", async () => {
+    const dns = resolver([]);
+    const r = await checkIpv6Reachability(
+      cfg({ API: "https://legacy.example.com/" }, "ipv6-only", false),
+      dns,
+    );
+    assert.deepEqual(r, { problems: [], warnings: [] });
+    assert.deepEqual(dns.asked, []);
   });
 
   it("only warns when DNS gives no answer either way (a preview on a machine without DNS still runs)", async () => {
@@ -84,8 +101,18 @@ describe("preflight: IPv6-only tasks reach only hosts that answer on IPv6", () =
     assert.equal(r.warnings.length, 1);
     assert.match(
       r.warnings[0],
-      /^ferry:app\.env\.API: could not look up an IPv6 address of api\.example\.com \(ETIMEOUT\)/,
+      /^ferry:app\.env\.API: could not look up an IPv6 address of "api\.example\.com" \(ETIMEOUT\)/,
     );
+  });
+
+  it("masks a host that looks like a secret in the warning", async () => {
+    const token = ["ghp", "Abcdefghijklmnopqrstuvwxyz0123456789"].join("_").toLowerCase();
+    const r = await checkIpv6Reachability(
+      cfg({ HOOK: `https://${token}.example.com/` }),
+      resolver([], "ESERVFAIL"),
+    );
+    assert.equal(r.warnings.length, 1);
+    assert.ok(!r.warnings[0].includes(token), r.warnings[0]);
   });
 
   it("checks nothing when the tasks have public IPv4", async () => {
@@ -111,8 +138,9 @@ describe("preflight: the error a deploy stops with", () => {
     await preflight(config, resolver(["legacy.example.com"]));
   });
 
-  it("runs only for IPv6-only tasks", () => {
+  it("runs only for IPv6-only tasks, unless turned off", () => {
     assert.equal(needsPreflight(cfg({}, "ipv6-only") as unknown as FerryConfig), true);
     assert.equal(needsPreflight(cfg({}, "public-ipv4") as unknown as FerryConfig), false);
+    assert.equal(needsPreflight(cfg({}, "ipv6-only", false) as unknown as FerryConfig), false);
   });
 });

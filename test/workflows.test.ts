@@ -4,6 +4,7 @@
 // jobs, actions pinned to commit SHAs, no install scripts where the OIDC token can be minted, the Pulumi
 // CLI pinned, per-stack concurrency, Node from .nvmrc with the npm cache.
 import * as assert from "node:assert/strict";
+import { RUNNERS } from "../scripts/ci/settings";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -32,6 +33,7 @@ interface Job {
   concurrency?: { group: string; "cancel-in-progress"?: boolean } | string;
   strategy?: { matrix?: Record<string, unknown>; "fail-fast"?: boolean };
   "timeout-minutes"?: number;
+  "runs-on"?: string;
   steps?: Step[];
 }
 interface Workflow {
@@ -222,6 +224,24 @@ describe("GitHub workflows (C1, C3, C4)", () => {
   });
 
   describe("permissions", () => {
+    it("runners are GitHub-hosted labels fixed in the workflow: a per-stack job picks one of RUNNERS, nothing else", () => {
+      const labels = Object.values(RUNNERS);
+      const pick = `\${{ matrix.runner == '${RUNNERS["linux/arm64"]}' && '${RUNNERS["linux/arm64"]}' || '${RUNNERS["linux/amd64"]}' }}`;
+      let perStack = 0;
+      for (const { file, id, job } of allJobs()) {
+        const runsOn = String(job["runs-on"]);
+        if (runsOn.includes("matrix.runner")) {
+          perStack++;
+          assert.equal(runsOn, pick, `${file} ${id}`);
+          assert.ok(job.strategy?.matrix, `${file} ${id}: a matrix job`);
+        } else assert.ok(labels.includes(runsOn as (typeof labels)[number]), `${file} ${id}: ${runsOn}`);
+      }
+      // deploy, preview and drift each build the stack's image.
+      assert.equal(perStack, 3);
+      // Positive control: a bare matrix value (which a changed script could set to any label) is refused.
+      assert.notEqual("${{ matrix.runner }}", pick);
+    });
+
     it("every workflow defaults to contents: read and nothing else", () => {
       for (const [file, wf] of Object.entries(workflows))
         assert.deepEqual(wf.permissions, { contents: "read" }, file);
