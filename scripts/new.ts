@@ -298,7 +298,10 @@ export function stackFile(stack: string, a: Answers, schemaPath = "./schema/ferr
     "  ferry:image:",
     "    # The directory holding the Dockerfile, relative to the project root.",
     `    context: ${q(a.appDir)}`,
-    "    platform: linux/amd64",
+    demo
+      ? "    platform: linux/amd64"
+      : '    # linux/arm64 runs the tasks on Graviton, about 20 % cheaper (docs/fargate.md, "Graviton").',
+    ...(demo ? [] : ["    platform: linux/amd64"]),
   );
   if (a.domain)
     lines.push(
@@ -313,6 +316,15 @@ export function stackFile(stack: string, a: Answers, schemaPath = "./schema/ferr
       "  # ferry:dns:",
       "  #   domain: example.com",
       `  #   record: ${a.name}`,
+    );
+  if (!demo)
+    lines.push(
+      "  # The service: 2-10 tasks, 1 on-demand and the rest on Spot. Each task has a public IPv4 address",
+      "  # ($3.65 a month) unless taskNetwork is ipv6-only: read docs/fargate.md first, it needs every address",
+      "  # the app calls to answer on IPv6.",
+      "  # ferry:fargate:",
+      "  #   taskNetwork: ipv6-only",
+      "  #   stickySessions: true   # Streamlit keeps each session in one task's memory",
     );
   if (demo)
     lines.push(
