@@ -42,6 +42,15 @@ function containerProbe(definitions: unknown): string | undefined {
   return command ? command[1] : "none (load balancer check)";
 }
 
+/** "dual-stack" when the container pulls through ECR's dual-stack endpoint (IPv6-only tasks). */
+function imagePull(definitions: unknown): string | undefined {
+  if (typeof definitions !== "string") return undefined;
+  const image = (JSON.parse(definitions) as { image?: string }[])[0]?.image;
+  return typeof image === "string" && /\.dkr-ecr\.[a-z0-9-]+\.on\.aws\//.test(image)
+    ? "ECR dual-stack"
+    : undefined;
+}
+
 /** The settings a person checks first, per resource type. Anything else shows its name, if it has one. */
 const SUMMARIES: Record<string, Summary> = {
   "pulumi:providers:aws": (r) => ({
@@ -76,16 +85,24 @@ const SUMMARIES: Record<string, Summary> = {
           ? `prefix list ${String(r.inputs.prefixListId)}`
           : undefined),
   }),
-  "aws:ecs/service:Service": (r) => ({ desiredCount: r.inputs.desiredCount }),
+  "aws:ecs/service:Service": (r) => ({
+    desiredCount: r.inputs.desiredCount,
+    publicIp: r.inputs.networkConfiguration?.assignPublicIp,
+  }),
   "aws:ecs/taskDefinition:TaskDefinition": (r) => ({
     cpu: r.inputs.cpu,
     memory: r.inputs.memory,
     arch: r.inputs.runtimePlatform?.cpuArchitecture,
     probe: containerProbe(r.inputs.containerDefinitions),
+    pull: imagePull(r.inputs.containerDefinitions),
+  }),
+  "aws:ec2/subnet:Subnet": (r) => ({
+    ipv6: r.inputs.ipv6Native ? "only" : r.inputs.ipv6CidrBlock !== undefined ? "dual-stack" : undefined,
   }),
   "aws:lb/loadBalancer:LoadBalancer": (r) => ({
     name: r.inputs.name,
     scheme: r.inputs.internal ? "internal" : "internet-facing",
+    ip: r.inputs.ipAddressType === "dualstack" ? "dualstack" : undefined,
   }),
   "aws:cloudfront/distribution:Distribution": (r) => ({
     viewer: r.inputs.defaultCacheBehavior?.viewerProtocolPolicy,
@@ -97,10 +114,16 @@ const SUMMARIES: Record<string, Summary> = {
     port: r.inputs.vpcOriginEndpointConfig?.httpPort,
   }),
   "aws:lb/listener:Listener": (r) => ({ port: r.inputs.port, protocol: r.inputs.protocol }),
+  "aws:lb/listenerRule:ListenerRule": (r) => ({
+    priority: r.inputs.priority,
+    path: r.inputs.conditions?.[0]?.pathPattern?.values,
+    action: r.inputs.actions?.[0]?.type,
+  }),
   "aws:lb/targetGroup:TargetGroup": (r) => ({
     name: r.inputs.name,
     port: r.inputs.port,
     health: r.inputs.healthCheck?.path,
+    targets: r.inputs.ipAddressType === "ipv6" ? "IPv6" : undefined,
   }),
   "aws:appautoscaling/target:Target": (r) => ({ min: r.inputs.minCapacity, max: r.inputs.maxCapacity }),
   "aws:cloudwatch/metricAlarm:MetricAlarm": (r) => ({
