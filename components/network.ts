@@ -199,29 +199,16 @@ export class Network extends pulumi.ComponentResource {
             { parent: this },
           )
         : undefined;
-    const privateSubnets = privateCidrs.map((subnetCidr, i) => {
-      const az = zone(i);
-      const subnet = new aws.ec2.Subnet(
-        `${name}-private-${i}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: subnetCidr,
-          availabilityZone: az,
-          mapPublicIpOnLaunch: false,
-          // Dual-stack beside IPv6-only tasks: the load balancer keeps the IPv4 CloudFront's VPC origin uses
-          // and reaches the tasks over IPv6.
-          ...(ipv6Tasks ? { ipv6CidrBlock: ipv6Block(azCount + i), assignIpv6AddressOnCreation: false } : {}),
-          tags: { Name: pulumi.interpolate`${name}-private-${az}` },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-private-${i}`,
-        { subnetId: subnet.id, routeTableId: privateRoutes!.id },
-        { parent: this },
-      );
-      return subnet;
-    });
+    const privateSubnets = privateCidrs.map((subnetCidr, i) =>
+      this.zonedSubnet(name, "private", i, zone(i), privateRoutes!, {
+        vpcId: vpc.id,
+        cidrBlock: subnetCidr,
+        mapPublicIpOnLaunch: false,
+        // Dual-stack beside IPv6-only tasks: the load balancer keeps the IPv4 CloudFront's VPC origin uses
+        // and reaches the tasks over IPv6.
+        ...(ipv6Tasks ? { ipv6CidrBlock: ipv6Block(azCount + i), assignIpv6AddressOnCreation: false } : {}),
+      }),
+    );
 
     this.vpcId = vpc.id;
     this.taskSubnetIds = pulumi.all(subnets.map((s) => s.id));
@@ -256,27 +243,14 @@ export class Network extends pulumi.ComponentResource {
       { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: a.igw.id },
       { parent: this },
     );
-    return subnetCidrs(a.cidr, a.azCount).map((subnetCidr, i) => {
-      const az = a.zone(i);
-      const subnet = new aws.ec2.Subnet(
-        `${name}-public-${i}`,
-        {
-          vpcId: a.vpc.id,
-          cidrBlock: subnetCidr,
-          availabilityZone: az,
-          // Tasks get their public IP from the service's assignPublicIp; nothing else should land here with one.
-          mapPublicIpOnLaunch: false,
-          tags: { Name: pulumi.interpolate`${name}-public-${az}` },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-public-${i}`,
-        { subnetId: subnet.id, routeTableId: routes.id },
-        { parent: this },
-      );
-      return subnet;
-    });
+    return subnetCidrs(a.cidr, a.azCount).map((subnetCidr, i) =>
+      this.zonedSubnet(name, "public", i, a.zone(i), routes, {
+        vpcId: a.vpc.id,
+        cidrBlock: subnetCidr,
+        // Tasks get their public IP from the service's assignPublicIp; nothing else should land here with one.
+        mapPublicIpOnLaunch: false,
+      }),
+    );
   }
 
   /**
@@ -309,31 +283,43 @@ export class Network extends pulumi.ComponentResource {
       { routeTableId: routes.id, destinationIpv6CidrBlock: "::/0", egressOnlyGatewayId: egressOnly.id },
       { parent: this },
     );
-    return Array.from({ length: a.azCount }, (_, i) => {
-      const az = a.zone(i);
-      const subnet = new aws.ec2.Subnet(
-        `${name}-tasks-${i}`,
-        {
-          vpcId: a.vpc.id,
-          ipv6Native: true,
-          ipv6CidrBlock: a.ipv6Block(i),
-          availabilityZone: az,
-          assignIpv6AddressOnCreation: true,
-          // IPv6-only subnets name hosts after the resource (there is no IPv4 address to name them after).
-          privateDnsHostnameTypeOnLaunch: "resource-name",
-          enableResourceNameDnsAaaaRecordOnLaunch: true,
-          enableDns64: false,
-          mapPublicIpOnLaunch: false,
-          tags: { Name: pulumi.interpolate`${name}-tasks-${az}` },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-tasks-${i}`,
-        { subnetId: subnet.id, routeTableId: routes.id },
-        { parent: this },
-      );
-      return subnet;
-    });
+    return Array.from({ length: a.azCount }, (_, i) =>
+      this.zonedSubnet(name, "tasks", i, a.zone(i), routes, {
+        vpcId: a.vpc.id,
+        ipv6Native: true,
+        ipv6CidrBlock: a.ipv6Block(i),
+        assignIpv6AddressOnCreation: true,
+        // IPv6-only subnets name hosts after the resource (there is no IPv4 address to name them after).
+        privateDnsHostnameTypeOnLaunch: "resource-name",
+        enableResourceNameDnsAaaaRecordOnLaunch: true,
+        enableDns64: false,
+        mapPublicIpOnLaunch: false,
+      }),
+    );
+  }
+
+  /**
+   * Subnet `i` of a kind ("public", "private", "tasks") in zone `az`, tagged `<name>-<kind>-<az>` and
+   * associated with `routes`: every subnet of this component is made here.
+   */
+  private zonedSubnet(
+    name: string,
+    kind: string,
+    i: number,
+    az: pulumi.Output<string>,
+    routes: aws.ec2.RouteTable,
+    args: Omit<aws.ec2.SubnetArgs, "availabilityZone" | "tags">,
+  ): aws.ec2.Subnet {
+    const subnet = new aws.ec2.Subnet(
+      `${name}-${kind}-${i}`,
+      { ...args, availabilityZone: az, tags: { Name: pulumi.interpolate`${name}-${kind}-${az}` } },
+      { parent: this },
+    );
+    new aws.ec2.RouteTableAssociation(
+      `${name}-${kind}-${i}`,
+      { subnetId: subnet.id, routeTableId: routes.id },
+      { parent: this },
+    );
+    return subnet;
   }
 }
