@@ -302,7 +302,15 @@ for (const c of cases) {
           .filter((r) => r.inputs.securityGroupId === e.one(T.sg, "task-sg").state.id);
         assert.deepStrictEqual(
           egress.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv6, r.inputs.cidrIpv4]),
-          [[443, "::/0", undefined]],
+          [
+            [443, "::/0", undefined],
+            // The stack's own extra rules: IPv6 destinations only (the config refuses IPv4 ones here).
+            ...((fargate.extraEgress ?? []) as { port: number; cidr: string }[]).map((r) => [
+              r.port,
+              r.cidr,
+              undefined,
+            ]),
+          ],
         );
         // The image through ECR's dual-stack endpoint, and the app's SDKs told to use dual-stack endpoints.
         const container = JSON.parse(String(e.one(T.taskDef).inputs.containerDefinitions))[0];
