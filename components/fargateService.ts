@@ -11,7 +11,7 @@ import { DataBucket, readWriteStatements } from "./dataBucket";
 import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, Edge } from "./edge";
 import { ecrPullStatements } from "./image";
 import { fargateNames, type FargateNames } from "./fargateNames";
-import { Network, type NetworkArgs, type TaskSubnets } from "./network";
+import { KEPT_AFTER_IPV6, Network, type NetworkArgs, type TaskSubnets } from "./network";
 
 /** Where the app's secrets come from; the shared AppSecrets component satisfies this. */
 export interface SecretSource {
@@ -131,6 +131,27 @@ export const INSECURE_HTTP_ONLY_TAG = "ferry:insecure-http-only";
 // Pure helpers: policy documents, the container definition. Tests call them directly. Names: fargateNames.ts.
 
 export { loadBalancerName, securityGroupNamePrefix, targetGroupName } from "./fargateNames";
+
+/**
+ * The container's plain environment: `app.env`, the data bucket's name, the public URL and, for IPv6-only
+ * tasks, `AWS_USE_DUALSTACK_ENDPOINT=true` (the AWS SDKs' shared setting: the app's S3, Bedrock, ... calls go
+ * to dual-stack endpoints) unless the app sets that itself, plainly or as a secret. Pure: the component and the
+ * config gate's size check (config/limits.ts) build it here.
+ */
+export function containerEnvironment<T>(a: {
+  readonly env: Readonly<Record<string, string>>;
+  readonly dataBucket?: { readonly envVar: string; readonly name: T };
+  readonly appUrl?: { readonly envVar: string; readonly value: T };
+  readonly ipv6Tasks: boolean;
+  readonly secretNames: readonly string[];
+}): Record<string, T | string> {
+  const environment: Record<string, T | string> = { ...a.env };
+  if (a.dataBucket) environment[a.dataBucket.envVar] = a.dataBucket.name;
+  if (a.appUrl) environment[a.appUrl.envVar] = a.appUrl.value;
+  if (a.ipv6Tasks && !(DUALSTACK_ENV in environment) && !a.secretNames.includes(DUALSTACK_ENV))
+    environment[DUALSTACK_ENV] = "true";
+  return environment;
+}
 
 /** FARGATE keeps `onDemandBase` tasks; the rest are split by weight. Spot is omitted at weight 0. */
 export function capacityStrategy(
@@ -560,8 +581,13 @@ export class FargateService extends pulumi.ComponentResource {
         tags: this.args.entry.kind === "insecure-http" ? { [INSECURE_HTTP_ONLY_TAG]: "true" } : undefined,
       },
       // The name is fixed, so switching between internal and internet-facing (a replacement) must delete the
-      // old load balancer first: a short outage, once, when a stack moves behind CloudFront.
-      { parent: this, deleteBeforeReplace: true },
+      // old load balancer first: a short outage, once, when a stack moves behind CloudFront. Back from
+      // ipv6-only it stays dual-stack (network.ts, KEPT_AFTER_IPV6).
+      {
+        parent: this,
+        deleteBeforeReplace: true,
+        ignoreChanges: this.ipv6Tasks() ? [] : [...KEPT_AFTER_IPV6.loadBalancer],
+      },
     );
     const targetGroup = new aws.lb.TargetGroup(
       `${this.name}-tg`,
@@ -745,14 +771,16 @@ export class FargateService extends pulumi.ComponentResource {
     url: pulumi.Output<string>,
   ): aws.ecs.TaskDefinition {
     const { app } = this.args;
-    const environment: Record<string, pulumi.Input<string>> = { ...app.env };
-    if (bucket && this.args.dataBucket) environment[this.args.dataBucket.envVar] = bucket.bucketName;
-    if (this.args.appUrlEnvVar) environment[this.args.appUrlEnvVar] = url;
-    // The app's AWS SDK calls (S3, Bedrock, ...) must go to dual-stack endpoints from an IPv6-only task: the
-    // SDKs' shared setting, unless the app sets it itself.
-    const secretNames = new Set(this.args.secrets.entries.map((e) => e.envName));
-    if (this.ipv6Tasks() && !(DUALSTACK_ENV in environment) && !secretNames.has(DUALSTACK_ENV))
-      environment[DUALSTACK_ENV] = "true";
+    const environment = containerEnvironment<pulumi.Input<string>>({
+      env: app.env,
+      dataBucket:
+        bucket && this.args.dataBucket
+          ? { envVar: this.args.dataBucket.envVar, name: bucket.bucketName }
+          : undefined,
+      appUrl: this.args.appUrlEnvVar ? { envVar: this.args.appUrlEnvVar, value: url } : undefined,
+      ipv6Tasks: this.ipv6Tasks(),
+      secretNames: this.args.secrets.entries.map((e) => e.envName),
+    });
     const probe = this.args.containerHealthCheck;
     const command = healthCheckCommand(probe.probe, app.port, app.healthPath);
     const readonlyRoot = this.args.readonlyRootFilesystem;

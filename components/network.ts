@@ -13,6 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/errors";
+import { ipv6Groups, ipv6Text } from "../config/ipv6";
 
 export type NetworkArgs =
   | {
@@ -39,26 +40,29 @@ export type NetworkArgs =
 export type TaskSubnets = "public-ipv4" | "ipv6-only";
 
 /**
+ * What a stack keeps when it goes back from ipv6-only to public-ipv4: the VPC's /56, the load balancer subnets'
+ * /64s and (fargateService.ts) the dual-stack load balancer. All free; removing them is the part AWS would
+ * sequence badly (the /56 cannot go while the subnets hold /64s, nor those while the load balancer has IPv6
+ * addresses in them), so with public-ipv4 these inputs are ignored once set. A stack that never was
+ * ipv6-only creates none of them.
+ */
+export const KEPT_AFTER_IPV6 = {
+  vpc: ["assignGeneratedIpv6CidrBlock"],
+  privateSubnet: ["ipv6CidrBlock", "assignIpv6AddressOnCreation"],
+  loadBalancer: ["ipAddressType"],
+} as const;
+
+/**
  * The `index`-th /64 of a VPC's Amazon-provided IPv6 /56 ("2600:1f18:abc:de00::/56", 1 →
  * "2600:1f18:abc:de01::/64"). Pure; AWS gives every VPC a /56, so there are 256 of them.
  */
 export function ipv6SubnetCidr(vpcIpv6Cidr: string, index: number): string {
   const [address, bits] = vpcIpv6Cidr.split("/");
-  if (bits !== "56" || !Number.isInteger(index) || index < 0 || index > 255)
+  const groups = ipv6Groups(address);
+  if (!groups || bits !== "56" || !Number.isInteger(index) || index < 0 || index > 255)
     throw new Error(`ipv6SubnetCidr: expected a /56 and an index 0-255, got ${vpcIpv6Cidr} and ${index}`);
-  const [head, tail = ""] = address.split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === "" ? [] : tail.split(":");
-  const groups = [
-    ...headGroups,
-    ...Array<string>(8 - headGroups.length - tailGroups.length).fill("0"),
-    ...tailGroups,
-  ].map((g) => parseInt(g, 16));
   groups[3] = (groups[3] & 0xff00) | index;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(":")}::/64`;
+  return `${ipv6Text([...groups.slice(0, 4), 0, 0, 0, 0])}/64`;
 }
 
 /** Whether the VPC has room for `count` public and `count` private subnets of the same size. Pure. */
@@ -156,7 +160,9 @@ export class Network extends pulumi.ComponentResource {
         ...(ipv6Tasks ? { assignGeneratedIpv6CidrBlock: true } : {}),
         tags: { Name: name },
       },
-      { parent: this },
+      // Back from ipv6-only the /56 stays (free): AWS would refuse to release it while the load balancer's
+      // subnets still hold their /64s, and every later `pulumi up` would stop at the VPC.
+      { parent: this, ignoreChanges: ipv6Tasks ? [] : [...KEPT_AFTER_IPV6.vpc] },
     );
     // Also with IPv6-only tasks and an internal load balancer: a CloudFront VPC origin needs the VPC to have an
     // internet gateway, though nothing routes through it then.
@@ -200,14 +206,22 @@ export class Network extends pulumi.ComponentResource {
           )
         : undefined;
     const privateSubnets = privateCidrs.map((subnetCidr, i) =>
-      this.zonedSubnet(name, "private", i, zone(i), privateRoutes!, {
-        vpcId: vpc.id,
-        cidrBlock: subnetCidr,
-        mapPublicIpOnLaunch: false,
-        // Dual-stack beside IPv6-only tasks: the load balancer keeps the IPv4 CloudFront's VPC origin uses
-        // and reaches the tasks over IPv6.
-        ...(ipv6Tasks ? { ipv6CidrBlock: ipv6Block(azCount + i), assignIpv6AddressOnCreation: false } : {}),
-      }),
+      this.zonedSubnet(
+        name,
+        "private",
+        i,
+        zone(i),
+        privateRoutes!,
+        {
+          vpcId: vpc.id,
+          cidrBlock: subnetCidr,
+          mapPublicIpOnLaunch: false,
+          // Dual-stack beside IPv6-only tasks: the load balancer keeps the IPv4 CloudFront's VPC origin uses
+          // and reaches the tasks over IPv6.
+          ...(ipv6Tasks ? { ipv6CidrBlock: ipv6Block(azCount + i), assignIpv6AddressOnCreation: false } : {}),
+        },
+        ipv6Tasks ? [] : [...KEPT_AFTER_IPV6.privateSubnet],
+      ),
     );
 
     this.vpcId = vpc.id;
@@ -309,11 +323,12 @@ export class Network extends pulumi.ComponentResource {
     az: pulumi.Output<string>,
     routes: aws.ec2.RouteTable,
     args: Omit<aws.ec2.SubnetArgs, "availabilityZone" | "tags">,
+    ignoreChanges: string[] = [],
   ): aws.ec2.Subnet {
     const subnet = new aws.ec2.Subnet(
       `${name}-${kind}-${i}`,
       { ...args, availabilityZone: az, tags: { Name: pulumi.interpolate`${name}-${kind}-${az}` } },
-      { parent: this },
+      { parent: this, ignoreChanges },
     );
     new aws.ec2.RouteTableAssociation(
       `${name}-${kind}-${i}`,

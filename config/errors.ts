@@ -147,6 +147,9 @@ export function problemsFrom(
     }
     const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
     let value = isSecret(path) ? "a secret value (not shown)" : describeValue(valueAt(input, issue.path));
+    // A check that must not echo the whole value (a URL whose query may carry a token) says what to show.
+    const shown = (issue as { params?: { show?: string } }).params?.show;
+    if (shown !== undefined && !isSecret(path)) value = describeValue(shown);
     // Cross-field checks run on defaulted values the person never wrote: show the value in force.
     const effective = (issue as { input?: unknown }).input;
     if (

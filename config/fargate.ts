@@ -152,7 +152,7 @@ export const fargateSchema = z
      * through a free egress-only internet gateway; the image is pulled from ECR's dual-stack endpoint and AWS
      * SDKs in the app are told to use dual-stack endpoints. Every address the app calls must then answer on
      * IPv6 (there is no NAT64): check your APIs first (docs/fargate.md). Needs the VPC ferry creates, the HTTPS
-     * entry (not insecureHttpOnly) and an image in this account's ECR.
+     * entry (not insecureHttpOnly) and an image in Amazon ECR.
      */
     taskNetwork: z.enum(TASK_NETWORKS, { error: '"public-ipv4" or "ipv6-only"' }).default("public-ipv4"),
     /**
@@ -398,12 +398,12 @@ export function isLoopbackHost(host: string): boolean {
 /**
  * IPv6-only tasks reach no IPv4 address: a URL in `ferry:app.env` on an IPv4 literal (or an IPv4-mapped IPv6
  * one, "::ffff:10.0.0.5") is refused offline; names are looked up by `pulumi preview` (stacks/preflight.ts).
- * Only the host is shown: a URL's path or query may carry a token. Pure.
+ * Only the host is shown (`params.show`): a URL's path or query may carry a token. Pure.
  */
 export function ipv6EnvIssues(
   env: Readonly<Record<string, string | number | boolean>>,
   taskNetwork: TaskNetwork,
-): { path: string[]; input: string; message: string }[] {
+): { path: string[]; input: string; params: { show: string }; message: string }[] {
   if (taskNetwork !== "ipv6-only") return [];
   return envUrlHosts(env)
     .filter(
@@ -412,6 +412,7 @@ export function ipv6EnvIssues(
     .map(({ name, host }) => ({
       path: ["ferry:app", "env", name],
       input: host,
+      params: { show: host },
       message:
         "a URL on a host that answers on IPv6 while ferry:fargate.taskNetwork is ipv6-only (this is an IPv4 address; the tasks have no IPv4), or taskNetwork: public-ipv4",
     }));

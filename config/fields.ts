@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { AWS_REGIONS as REGIONS, INSTANCE_TYPES, instanceArchitecture } from "./awsData";
 import { suggest } from "./errors";
+import { ipv6Groups, ipv6Text } from "./ipv6";
 
 /** Regions the installed AWS provider knows (config/awsData.ts); a typo gets "did you mean". */
 export const AWS_REGIONS = REGIONS as [string, ...string[]];
@@ -73,49 +74,15 @@ export function ipv6CidrProblem(value: string): string | undefined {
   const expected = 'an IPv6 CIDR such as "2001:db8::/32"';
   const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(value);
   const bits = m ? Number(m[2]) : -1;
-  if (!m || bits > 128 || !isIP(m[1], 6)) return expected;
-  const groups = expandIpv6(m[1]);
+  const groups = m ? ipv6Groups(m[1]) : undefined;
+  if (!groups || bits > 128) return expected;
   const n = groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
   const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(128 - bits);
   const network = n & mask;
-  const canonical = `${compressIpv6(Array.from({ length: 8 }, (_, i) => Number((network >> BigInt(112 - 16 * i)) & 0xffffn)))}/${bits}`;
+  const canonical = `${ipv6Text(Array.from({ length: 8 }, (_, i) => Number((network >> BigInt(112 - 16 * i)) & 0xffffn)))}/${bits}`;
   if (network !== n) return `a CIDR with the host bits zero ("${canonical}")`;
   if (canonical !== value) return `the canonical form "${canonical}" (AWS stores that text)`;
   return undefined;
-}
-
-function isIP(address: string, family: 6): boolean {
-  // node:net would do, but config stays free of Node-only imports the JSON Schema generator does not need.
-  const parts = address.split("::");
-  if (parts.length > 2) return false;
-  const groups = parts.flatMap((p) => (p === "" ? [] : p.split(":")));
-  if (!groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
-  return family === 6 && (parts.length === 2 ? groups.length < 8 : groups.length === 8);
-}
-
-function expandIpv6(address: string): number[] {
-  const [head, tail] = address.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill("0");
-  return [...h, ...fill, ...t].map((g) => parseInt(g, 16));
-}
-
-function compressIpv6(groups: number[]): string {
-  let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > best.len && j - i >= 2) best = { at: i, len: j - i };
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best.at < 0) return hex.join(":");
-  return `${hex.slice(0, best.at).join(":")}::${hex.slice(best.at + best.len).join(":")}`;
 }
 
 export function cidrProblem(value: string): string | undefined {

@@ -9,7 +9,7 @@ import {
   USER_DATA_LIMIT,
   imageParameterName,
 } from "../components/ec2Demo";
-import { containerDefinition, healthCheckCommand } from "../components/fargateService";
+import { containerDefinition, containerEnvironment, healthCheckCommand } from "../components/fargateService";
 import { stackPrefix } from "../components/names";
 import { REGION_AZ_COUNT } from "./awsData";
 import { DEFAULT_PROXY_IMAGE, demoSchema } from "./demo";
@@ -240,12 +240,15 @@ function fargateProblems(c: ParsedConfig, prefix: string, add: Add): void {
     );
   // The task definition's container definitions, serialized the way the component serializes them, with the
   // longest stand-ins for what AWS assigns (image digest, secret ARNs, the load balancer's name).
-  const environment: Record<string, string> = Object.fromEntries(
-    Object.entries(app.env).map(([k, v]) => [k, String(v)]),
-  );
-  if (app.dataBucket) environment[app.dataBucket.envVar] = "b".repeat(63);
-  if (f?.appUrlEnvVar)
-    environment[f.appUrlEnvVar] = `https://${"a".repeat(32)}-1234567890.${region}.elb.amazonaws.com`;
+  const environment = containerEnvironment<string>({
+    env: Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)])),
+    dataBucket: app.dataBucket ? { envVar: app.dataBucket.envVar, name: "b".repeat(63) } : undefined,
+    appUrl: f?.appUrlEnvVar
+      ? { envVar: f.appUrlEnvVar, value: `https://${"a".repeat(32)}-1234567890.${region}.elb.amazonaws.com` }
+      : undefined,
+    ipv6Tasks: f?.taskNetwork === "ipv6-only",
+    secretNames: Object.keys(app.secrets),
+  });
   const probe = f?.containerHealthCheck.probe ?? "python";
   const command = healthCheckCommand(probe, app.port, app.healthPath);
   const definition = containerDefinition({

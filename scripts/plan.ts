@@ -3,6 +3,7 @@
 // program with Pulumi.<stack>.yaml under the mock runtime (no AWS account, no Pulumi CLI, no Docker) — the
 // same evaluation the stack tests assert on.
 import { ConfigError } from "../config";
+import { dualStackImageRef } from "../components/image";
 import { budgetSchema } from "../config/schema";
 import {
   evaluateStack,
@@ -46,9 +47,7 @@ function containerProbe(definitions: unknown): string | undefined {
 function imagePull(definitions: unknown): string | undefined {
   if (typeof definitions !== "string") return undefined;
   const image = (JSON.parse(definitions) as { image?: string }[])[0]?.image;
-  return typeof image === "string" && /\.dkr-ecr\.[a-z0-9-]+\.on\.aws\//.test(image)
-    ? "ECR dual-stack"
-    : undefined;
+  return typeof image === "string" && dualStackImageRef(image) === image ? "ECR dual-stack" : undefined;
 }
 
 /** The settings a person checks first, per resource type. Anything else shows its name, if it has one. */

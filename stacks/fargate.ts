@@ -22,6 +22,11 @@ export function deployFargate(
         "AWS does not document how Fargate fetches Secrets Manager/SSM secrets from IPv6-only subnets; " +
         "if tasks stop with ResourceInitializationError, use taskNetwork: public-ipv4 (docs/fargate.md)",
     );
+  if (f.taskNetwork === "ipv6-only" && f.ecsExec)
+    void pulumi.log.warn(
+      "ferry:fargate.taskNetwork ipv6-only with ecsExec: whether ECS Exec's agent reaches Systems Manager from " +
+        "IPv6-only subnets is not documented; if `aws ecs execute-command` cannot connect, use public-ipv4",
+    );
   const service = new FargateService(
     `${shared.prefix}-fargate`,
     {

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { matrixFor, refPatternMatches } from "../scripts/ci/matrix";
 import { ciSettingsOf, readCiSettings, type CiSettings } from "../scripts/ci/settings";
 import { ciStacks, type CiStack } from "../scripts/ci/stacks";
@@ -61,8 +62,11 @@ describe("CI job matrices (scripts/ci/matrix.ts)", () => {
     for (const s of ciStacks(ROOT)) {
       const settings = readCiSettings(ROOT, s.stack);
       if (!settings) continue;
-      const doc = fs.readFileSync(path.join(ROOT, `Pulumi.${s.stack}.yaml`), "utf8");
-      const arm64 = /^\s+platform: linux\/arm64\s*$/m.test(doc) && !/^\s+uri: /m.test(doc);
+      const doc = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${s.stack}.yaml`), "utf8")) as {
+        config?: Record<string, { platform?: string; uri?: string }>;
+      };
+      const image = doc.config?.["ferry:image"] ?? {};
+      const arm64 = image.platform === "linux/arm64" && image.uri === undefined;
       assert.equal(settings.runner, arm64 ? "ubuntu-24.04-arm" : "ubuntu-latest", s.stack);
     }
   });

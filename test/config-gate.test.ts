@@ -144,7 +144,7 @@ export const GATE_CASES: Record<string, GateCase[]> = {
         },
       },
       message:
-        'Invalid stack config in Pulumi.prod.yaml: ferry:app.env: got "72653 bytes of container definitions", expected at most 65536 bytes (the ECS task definition limit): move long values to app.secrets or into the image',
+        'Invalid stack config in Pulumi.prod.yaml: ferry:app.env: got "72706 bytes of container definitions", expected at most 65536 bytes (the ECS task definition limit): move long values to app.secrets or into the image',
     },
     {
       title: "user-data over 16 KiB after gzip",

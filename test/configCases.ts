@@ -524,9 +524,10 @@ export const BAD_CASES: BadCase[] = [
   {
     title: "IPv6-only tasks calling an IPv4 address",
     stack: "prod",
-    merge: { "ferry:app": { env: { API_BASE_URL: "http://203.0.113.7:8080/dev" } } },
+    // Only the host is shown: the rest of a URL may carry a token.
+    merge: { "ferry:app": { env: { API_BASE_URL: "http://203.0.113.7:8080/dev?token=s3cr3tvalue" } } },
     message:
-      'Invalid stack config: ferry:app.env.API_BASE_URL: got "http://203.0.113.7:8080/dev", expected a URL on a host that answers on IPv6 while ferry:fargate.taskNetwork is ipv6-only (this is an IPv4 address; the tasks have no IPv4), or taskNetwork: public-ipv4',
+      'Invalid stack config: ferry:app.env.API_BASE_URL: got "203.0.113.7", expected a URL on a host that answers on IPv6 while ferry:fargate.taskNetwork is ipv6-only (this is an IPv4 address; the tasks have no IPv4), or taskNetwork: public-ipv4',
   },
   {
     title: "a VPC too small for the load balancer's private subnets",

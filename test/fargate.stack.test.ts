@@ -116,6 +116,9 @@ describe("fargate-ha: VibeJudge (Pulumi.prod.yaml)", function () {
     const vpc = e.one(T.vpc);
     assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
     assert.strictEqual(vpc.inputs.assignGeneratedIpv6CidrBlock, true);
+    // While ipv6-only, the IPv6 inputs are managed, not ignored.
+    for (const r of [vpc, e.one(T.alb), ...e.ofType(T.subnet)])
+      assert.deepStrictEqual(r.options.ignoreChanges, [], r.name);
     const tasks = e.ofType(T.subnet).filter((x) => x.name.includes("-tasks-"));
     assert.deepStrictEqual(
       tasks.map((s) => [s.inputs.ipv6Native, s.inputs.availabilityZone]),
@@ -804,6 +807,14 @@ describe("fargate-ha: variants through config", function () {
     const vpc = e.one(T.vpc);
     assert.strictEqual(vpc.inputs.assignGeneratedIpv6CidrBlock, undefined, "no IPv6 asked for");
     assert.strictEqual(e.one(T.alb).inputs.ipAddressType, "ipv4");
+    // Back from ipv6-only, what AWS would not release in a workable order stays (free): those inputs are
+    // ignored once set, so no later `pulumi up` stops at the VPC. A new public-ipv4 stack creates none of it.
+    assert.deepStrictEqual(vpc.options.ignoreChanges, ["assignGeneratedIpv6CidrBlock"]);
+    assert.deepStrictEqual(e.one(T.alb).options.ignoreChanges, ["ipAddressType"]);
+    for (const subnet of e.ofType(T.subnet).filter((x) => x.name.includes("-private-"))) {
+      assert.deepStrictEqual(subnet.options.ignoreChanges, ["ipv6CidrBlock", "assignIpv6AddressOnCreation"]);
+      assert.strictEqual(subnet.inputs.ipv6CidrBlock, undefined);
+    }
     assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
     const subnets = e.ofType(T.subnet).filter((x) => x.name.includes("-public-"));
     assert.deepStrictEqual(

@@ -144,6 +144,19 @@ describe("ipv6SubnetCidr (IPv6-only task subnets)", () => {
     assert.equal(ipv6SubnetCidr("2a05:d018:0000:0100:0000:0000:0000:0000/56", 3), "2a05:d018:0:103::/64");
     // A /56 whose fourth group is zero, written with "::" in the middle.
     assert.equal(ipv6SubnetCidr("2600:1f18:abc::/56", 16), "2600:1f18:abc:10::/64");
+    // The first /64 of a /56 whose fourth group is zero is written "::" too, as AWS stores it.
+    assert.equal(ipv6SubnetCidr("2600:1f18:abc::/56", 0), "2600:1f18:abc::/64");
+  });
+
+  it("writes only canonical text, the form the config gate demands and AWS stores", () => {
+    for (const block of [
+      "2600:1f18:abc:de00::/56",
+      "2600:1f18:abc::/56",
+      "2a05:d018:0:100::/56",
+      "2600:1f18:98c:8a00::/56",
+    ])
+      for (const i of [0, 1, 15, 16, 255])
+        assert.equal(ipv6CidrProblem(ipv6SubnetCidr(block, i)), undefined, `${block} ${i}`);
   });
 
   it("refuses what is not a /56, or an index beyond its 256 /64s", () => {

@@ -1,6 +1,7 @@
 // Realistic provider outputs for the mock runtime: ARNs in the right shape for the stack's region and account,
 // repository URLs, digests, DNS names. A test that reads an ARN sees what AWS would return, not "undefined".
 import { createHash } from "node:crypto";
+import { ipv6Text } from "../../../config/ipv6";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface MockContext {
@@ -71,9 +72,20 @@ const RESOURCES: Record<string, Outputs> = {
   "aws:ec2/vpc:Vpc": (name, i, c) => ({
     id: `vpc-${hex(name, 17)}`,
     arn: `arn:aws:ec2:${c.region}:${c.account}:vpc/vpc-${hex(name, 17)}`,
-    // An Amazon-provided /56 in the documentation range's style: 2600:1f18:<4 hex>:<2 hex>00::/56.
+    // An Amazon-provided /56 like AWS's (2600:1f18:<16 bits>:<8 bits>00::/56), written canonically as AWS does.
     ...(i.assignGeneratedIpv6CidrBlock
-      ? { ipv6CidrBlock: `2600:1f18:${hex(name, 4)}:${hex(`${name}/56`, 2)}00::/56` }
+      ? {
+          ipv6CidrBlock: `${ipv6Text([
+            0x2600,
+            0x1f18,
+            parseInt(hex(name, 4), 16),
+            parseInt(hex(`${name}/56`, 2), 16) << 8,
+            0,
+            0,
+            0,
+            0,
+          ])}/56`,
+        }
       : {}),
   }),
   "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": (name) => ({ id: `eigw-${hex(name, 17)}` }),
