@@ -335,7 +335,8 @@ export function fargateEnvIssues(
  * domain (a domain is always served over HTTPS), and IPv6-only tasks pull from ECR only.
  */
 export function fargateCrossIssues(c: {
-  readonly image: { readonly uri?: string; readonly platform?: string };
+  /** `platform` with its default applied by the caller (the root schema). */
+  readonly image: { readonly uri?: string; readonly platform: string };
   readonly fargate: {
     readonly cpuArchitecture?: "X86_64" | "ARM64";
     readonly insecureHttpOnly: boolean;
@@ -344,7 +345,7 @@ export function fargateCrossIssues(c: {
   readonly hasDns: boolean;
 }): { path: string[]; input?: unknown; message: string }[] {
   const issues: { path: string[]; input?: unknown; message: string }[] = [];
-  const platform = c.image.platform ?? "linux/amd64";
+  const platform = c.image.platform;
   const wanted = c.fargate.cpuArchitecture === "ARM64" ? "linux/arm64" : "linux/amd64";
   if (c.image.uri === undefined && c.fargate.cpuArchitecture !== undefined && platform !== wanted)
     issues.push({

@@ -17,7 +17,7 @@ import {
 } from "./errors";
 import { fargateSchema, type FargateConfig } from "./fargate";
 import { limitProblems } from "./limits";
-import { demoHttps, rootSchema, type ParsedConfig, type Topology } from "./schema";
+import { demoHttps, IMAGE_DEFAULTS, rootSchema, type ParsedConfig, type Topology } from "./schema";
 import { SecretPaths, showValue } from "./secrets";
 import { foldingClashes, identityOf, stackOfFileName, type StackIdentity } from "./stackNames";
 import { parseStackFile, pathKey, StackFileError, type StackFile } from "./yaml";
@@ -425,7 +425,7 @@ function resolveImage(c: ParsedConfig, root: string, problems: string[]): ImageC
     kind: "build",
     context,
     dockerfile,
-    platform: img.platform ?? "linux/amd64",
+    platform: img.platform ?? IMAGE_DEFAULTS.platform,
     buildArgs: img.buildArgs ?? {},
     target: img.target,
     buildOnPreview: img.buildOnPreview ?? true,

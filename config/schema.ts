@@ -70,6 +70,9 @@ const secretSourceSchema = z
 /** The app's defaults (a Streamlit app, like the sample in app/); `npm run new` offers the same. */
 export const APP_DEFAULTS = { port: 8501, healthPath: "/_stcore/health" } as const;
 
+/** The platform a built image targets when `ferry:image.platform` is unset. */
+export const IMAGE_DEFAULTS = { platform: "linux/amd64" } as const;
+
 const appSchema = z
   .strictObject({
     /** Short app name: prefixes every resource name. */
@@ -263,7 +266,7 @@ export const rootSchema = z
         message: `no ${wrongBlock} block with topology "${topology}" (it would be ignored)`,
       });
 
-    const platform = c["ferry:image"].platform ?? "linux/amd64";
+    const platform = c["ferry:image"].platform ?? IMAGE_DEFAULTS.platform;
     if (topology === "ec2-demo") {
       const type = c["ferry:demo"]?.instanceType ?? "t3.small";
       const arch = instanceArchitecture(type);

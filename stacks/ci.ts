@@ -21,6 +21,8 @@ const FARGATE_ALARMS = ["healthy-hosts", "latency", "target-5xx-rate", "elb-5xx"
 export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dns"> {
   const ci = cfg.ci;
   const fargate = cfg.topology === "fargate-ha" ? cfg.fargate : undefined;
+  // A fargate stack that builds its own VPC (not ferry:fargate.vpcId): its VPC-scoped creates need its tags.
+  const ownVpc = fargate !== undefined && fargate.vpcId === undefined;
   const demo = cfg.topology === "ec2-demo" ? cfg.demo : undefined;
   // The very names components/fargateService.ts gives its resources (one naming function for both).
   const names =
@@ -93,9 +95,9 @@ export function ciScope(cfg: FerryConfig, prefix: string): Omit<CiScopeArgs, "dn
     // components/edge.ts: CloudFront in front of the service unless the plain-HTTP opt-out is set.
     cloudfront: fargate !== undefined && !fargate.insecureHttpOnly,
     vpcId: fargate?.vpcId,
-    ownVpc: fargate !== undefined && fargate.vpcId === undefined,
+    ownVpc,
     // The config allows ipv6-only only in the VPC the stack creates; required here too, not only assumed.
-    ipv6Tasks: fargate !== undefined && fargate.vpcId === undefined && fargate.taskNetwork === "ipv6-only",
+    ipv6Tasks: ownVpc && fargate.taskNetwork === "ipv6-only",
     // Only secrets the program stores from config are encrypted with a key the deploy must use.
     secretKmsKeyArns: [
       ...new Set(
